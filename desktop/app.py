@@ -1,0 +1,111 @@
+"""`warddesk`: the desktop client's composition root.
+
+main() parses the command line, builds the QApplication, the settings and the translations, then the
+shell flow (sign-in window, then the main window). Nothing is global: every object is passed on.
+Qt is imported inside main(), so `warddesk --help` works on a machine without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+DEMO_USERS = ("admin", "scheduler", "pharmacist", "doctor", "nurse")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="warddesk", description="WardDesk desktop client.")
+    parser.add_argument(
+        "--server", help="sync server URL (default: the last one used, else http://127.0.0.1:8080)"
+    )
+    parser.add_argument(
+        "--lang", choices=["en", "pt_BR"], help="interface language (default: settings, else system)"
+    )
+    parser.add_argument(
+        "--demo-user",
+        choices=DEMO_USERS,
+        help="fill the sign-in form with a demo hospital account (demo password) and sign in",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="where users' caches live (default: the OS data folder)"
+    )
+    return parser.parse_args(argv)
+
+
+def preload_without_qt() -> None:
+    """Import the big non-Qt libraries before PySide6: PySide6's import hook inspects the source of every
+    module imported after it, which costs a third of a second at start."""
+    import argon2  # noqa: F401
+    import httpx  # noqa: F401
+    import keyring  # noqa: F401
+
+    import desktop.store  # noqa: F401  (SQLAlchemy, Alembic)
+    import desktop.sync  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the desktop app until the user quits; returns the exit code."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("alembic", "httpx"):  # a line per migration plugin and per request: noise in a terminal
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    preload_without_qt()
+
+    from platformdirs import user_cache_dir
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ops.background import Executors
+    from desktop.ops.session import TokenVault
+    from desktop.settings import DesktopSettings
+    from desktop.ui.shell.flow import ShellFlow
+    from desktop.ui.shell.translations import choose_language, install_translations
+    from desktop.ui.theme import configure_high_dpi
+
+    configure_high_dpi()
+    app = QApplication(sys.argv[:1])
+    app.setOrganizationName("WardDesk")
+    app.setApplicationName("WardDesk")
+    app.setApplicationDisplayName("WardDesk")
+    settings = DesktopSettings(QSettings())
+    if args.lang:
+        settings.language = args.lang
+    language = choose_language(settings.language)
+    translators = install_translations(
+        app, language, cache_dir=Path(user_cache_dir("warddesk", appauthor=False))
+    )
+
+    executors = Executors()
+    flow = ShellFlow(
+        settings=settings,
+        vault=TokenVault(),
+        executors=executors,
+        data_dir=args.data_dir,
+        server_url=args.server,
+    )
+    flow.finished.connect(app.quit)
+    # Ctrl+C in the terminal (make demo) quits cleanly. Qt's loop hides signals from Python, so a timer
+    # hands control back to the interpreter a few times a second to let the handler run.
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    wake_python = QTimer()
+    wake_python.timeout.connect(lambda: None)
+    wake_python.start(250)
+    window = flow.show_sign_in(username=args.demo_user)
+    if args.demo_user:
+        window.fill(username=args.demo_user, password=f"demo-{args.demo_user}-2026")
+        window.submit()
+    try:
+        code = app.exec()
+    finally:
+        flow.quit()
+        executors.shutdown()
+        settings.sync()
+    del translators
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,506 @@
+"""Signing in and out of the desktop, online or from the cache; the running sync of a signed-in user.
+
+`sign_in` runs off the UI thread (it talks HTTP and opens the user's SQLite cache):
+- online: POST /auth/token; on success the refresh token goes to the OS keyring (or, with no usable
+  keyring, stays in memory for this session only), and a password verifier (argon2) plus the user's
+  profile are written next to the user's cache, so the same person can sign in again during an outage;
+- server unreachable (or answering 5xx): the typed password is checked against that verifier and the user
+  works from their cache, with a refresh token from the keyring (if any) to resume syncing once the
+  server is back.
+Secrets never go to QSettings or a plain file: the verifier is a salted, memory-hard hash, not a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring
+import keyring.backends.fail
+import keyring.errors
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+from desktop.ops.background import Executors, Op
+from desktop.store import LocalStore, StorageUnavailable, cache_path
+from desktop.store.paths import server_host
+from desktop.sync import SessionTokens, SyncClient, SyncEngine, SyncStatus
+from shared.roles import Role
+
+log = logging.getLogger(__name__)
+
+CLIENT_HEADERS = {"X-WardDesk-Client": "WardDesk desktop"}
+VERIFIER_FILE = "offline_sign_in.json"
+VERIFIER_VERSION = 1
+# OWASP's argon2id minimum (19 MiB, 2 passes): ~50 ms here, slow enough to hurt offline guessing.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """Who is signed in, as the server described them at the last online sign-in."""
+
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: Role
+    ward_ids: tuple[uuid.UUID, ...] = ()
+    doctor_id: uuid.UUID | None = None
+
+    @classmethod
+    def from_server(cls, data: dict[str, Any]) -> SignedInUser:
+        """From the server's UserOut JSON (or the cached profile). KeyError/ValueError if malformed."""
+        return cls(
+            id=uuid.UUID(str(data["id"])),
+            username=str(data["username"]),
+            full_name=str(data["full_name"]),
+            role=Role(data["role"]),
+            ward_ids=tuple(uuid.UUID(str(ward)) for ward in data.get("ward_ids") or ()),
+            doctor_id=uuid.UUID(str(data["doctor_id"])) if data.get("doctor_id") else None,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "username": self.username,
+            "full_name": self.full_name,
+            "role": self.role.value,
+            "ward_ids": [str(ward) for ward in self.ward_ids],
+            "doctor_id": str(self.doctor_id) if self.doctor_id else None,
+        }
+
+
+class SignInFailed(Exception):
+    """Signing in did not work; `str(exc)` tells the user why and what to do."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # credentials | unknown_offline | refused | storage
+
+
+# ---- the OS keyring ----
+
+
+class TokenVault:
+    """The refresh token in the OS keyring, one entry per (server, user). Never raises: it reports.
+
+    `available` is False when the system has no keyring service (keyring's "fail" backend); then
+    nothing is stored and the session lasts only while the app runs.
+    """
+
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
+        self._backend = backend
+
+    @property
+    def backend(self) -> KeyringBackend:
+        if self._backend is None:
+            self._backend = keyring.get_keyring()  # loads the platform's backends: slow, so only on demand
+        return self._backend
+
+    @property
+    def available(self) -> bool:
+        backend = self.backend
+        return not isinstance(backend, keyring.backends.fail.Keyring) and backend.priority > 0
+
+    @staticmethod
+    def _service(server_url: str) -> str:
+        return f"WardDesk {server_host(server_url)}"
+
+    def save(self, *, server_url: str, username: str, refresh_token: str) -> bool:
+        """Store the token; False when the keyring refused (the caller keeps it in memory only)."""
+        if not self.available:
+            return False
+        try:
+            self.backend.set_password(self._service(server_url), username, refresh_token)
+        except (keyring.errors.KeyringError, OSError, RuntimeError) as exc:
+            log.warning("the keyring refused the refresh token: %s", exc)
+            return False
+        return True
+
+    def load(self, *, server_url: str, username: str) -> str | None:
+        if not self.available:
+            return None
+        try:
+            return self.backend.get_password(self._service(server_url), username)
+        except (keyring.errors.KeyringError, OSError, RuntimeError) as exc:
+            log.warning("the keyring could not be read: %s", exc)
+            return None
+
+    def delete(self, *, server_url: str, username: str) -> None:
+        if not self.available:
+            return
+        try:
+            self.backend.delete_password(self._service(server_url), username)
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing stored: nothing to forget
+        except (keyring.errors.KeyringError, OSError, RuntimeError) as exc:
+            log.warning("the keyring could not forget the refresh token: %s", exc)
+
+
+# ---- offline sign-in ----
+
+
+def verifier_path(*, server_url: str, username: str, data_dir: Path | None) -> Path:
+    """Next to the user's cache file, so each user's offline sign-in stays with their own cache."""
+    return cache_path(server_url=server_url, username=username, data_dir=data_dir).parent / VERIFIER_FILE
+
+
+def remember_for_offline(
+    *, server_url: str, user: SignedInUser, password: str, data_dir: Path | None
+) -> None:
+    """Write the argon2 verifier of `password` and the user's profile. Raises OSError if it cannot."""
+    path = verifier_path(server_url=server_url, username=user.username, data_dir=data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = {
+        "version": VERIFIER_VERSION,
+        "verifier": _HASHER.hash(password),
+        "user": user.as_json(),
+        "signed_in_online_at": datetime.now(UTC).isoformat(),
+    }
+    temporary = path.with_suffix(".tmp")
+    # Readable by this OS account only; written whole, then moved into place.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(content, file)
+    os.replace(temporary, path)
+
+
+def _read_verifier(path: Path) -> dict[str, Any] | None:
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        log.warning("unreadable offline sign-in file %s", path)
+        return None
+    return content if isinstance(content, dict) and content.get("version") == VERIFIER_VERSION else None
+
+
+def check_offline(*, server_url: str, username: str, password: str, data_dir: Path | None) -> SignedInUser:
+    """The cached user when `password` matches their verifier. Raises SignInFailed otherwise."""
+    path = verifier_path(server_url=server_url, username=username, data_dir=data_dir)
+    content = _read_verifier(path)
+    if content is None:
+        raise SignInFailed(
+            QCoreApplication.translate(
+                "SignIn",
+                "The server cannot be reached, and {username} has not signed in on this computer before, "
+                "so WardDesk cannot check the password. Sign in once while the network works, or use a "
+                "computer you have used before.",
+            ).format(username=username),
+            kind="unknown_offline",
+        )
+    try:
+        _HASHER.verify(str(content["verifier"]), password)
+        return SignedInUser.from_server(content["user"])
+    except (VerificationError, InvalidHashError):
+        raise SignInFailed(
+            QCoreApplication.translate(
+                "SignIn",
+                "Wrong user name or password (checked on this computer: the server cannot be reached).",
+            ),
+            kind="credentials",
+        ) from None
+    except (KeyError, ValueError, TypeError):
+        raise SignInFailed(
+            QCoreApplication.translate(
+                "SignIn",
+                "This computer's offline sign-in data for {username} is damaged; sign in while online.",
+            ).format(username=username),
+            kind="unknown_offline",
+        ) from None
+
+
+def password_matches(*, server_url: str, username: str, password: str, data_dir: Path | None) -> bool:
+    """True when `password` is the one this user last signed in with here (the lock screen's check)."""
+    try:
+        check_offline(server_url=server_url, username=username, password=password, data_dir=data_dir)
+    except SignInFailed:
+        return False
+    return True
+
+
+def forget_offline(*, server_url: str, username: str, data_dir: Path | None) -> None:
+    verifier_path(server_url=server_url, username=username, data_dir=data_dir).unlink(missing_ok=True)
+
+
+# ---- signing in ----
+
+
+@dataclass
+class DesktopSession:
+    """A signed-in user's session: their cache, their tokens, and how they signed in."""
+
+    server_url: str
+    user: SignedInUser
+    store: LocalStore
+    tokens: SessionTokens
+    offline: bool  # signed in from the cache: the server could not be reached
+    token_in_keyring: bool  # False: the refresh token lives in memory only, for this session
+    keyring_available: bool
+    data_dir: Path | None = None
+    offline_reason: str | None = None
+
+    def close(self) -> None:
+        """Close the cache and the token client (quitting: the keyring entry stays for the next start)."""
+        self.tokens.close()
+        self.store.close()
+
+
+def _server_message(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return QCoreApplication.translate("SignIn", "The server refused the sign-in (HTTP {status}).").format(
+            status=answer.status_code
+        )
+
+
+def _open_store(*, server_url: str, username: str, data_dir: Path | None) -> LocalStore:
+    try:
+        return LocalStore.open_for_user(server_url=server_url, username=username, data_dir=data_dir)
+    except StorageUnavailable as exc:
+        raise SignInFailed(str(exc), kind="storage") from exc
+
+
+def sign_in(
+    *,
+    server_url: str,
+    username: str,
+    password: str,
+    vault: TokenVault,
+    data_dir: Path | None = None,
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = 10.0,
+) -> DesktopSession:
+    """Sign in online, or from this computer's cache when the server cannot be reached.
+
+    Blocking: run it on a worker. Raises SignInFailed (wrong password: the server's own message;
+    offline and never signed in here; cache unusable).
+    """
+    server_url = server_url.rstrip("/")
+    username = username.strip().lower()
+    offline_reason: str | None = None
+    try:
+        with httpx.Client(base_url=server_url, transport=transport, timeout=timeout) as http:
+            answer = http.post(
+                "/auth/token",
+                data={"grant_type": "password", "username": username, "password": password},
+                headers=CLIENT_HEADERS,
+            )
+    except httpx.TransportError:
+        answer = None
+        offline_reason = QCoreApplication.translate(
+            "SignIn", "The server at {server} cannot be reached."
+        ).format(server=server_url)
+    if answer is not None and answer.status_code >= 500:
+        offline_reason = QCoreApplication.translate(
+            "SignIn", "The server at {server} is not answering (HTTP {status})."
+        ).format(server=server_url, status=answer.status_code)
+        answer = None
+    keyring_available = vault.available
+    if answer is None:
+        return _sign_in_offline(
+            server_url=server_url,
+            username=username,
+            password=password,
+            vault=vault,
+            data_dir=data_dir,
+            transport=transport,
+            reason=offline_reason,
+            keyring_available=keyring_available,
+        )
+    if answer.status_code != 200:
+        if answer.status_code == 401 and password_matches(
+            server_url=server_url, username=username, password=password, data_dir=data_dir
+        ):
+            # The server no longer takes the password this computer remembers: it was changed.
+            forget_offline(server_url=server_url, username=username, data_dir=data_dir)
+        kind = "credentials" if answer.status_code in (400, 401) else "refused"
+        raise SignInFailed(_server_message(answer), kind=kind)
+
+    tokens = answer.json()
+    user = SignedInUser.from_server(tokens["user"])
+    store = _open_store(server_url=server_url, username=user.username, data_dir=data_dir)
+    try:
+        remember_for_offline(server_url=server_url, user=user, password=password, data_dir=data_dir)
+    except OSError as exc:
+        log.warning("could not remember %s for offline sign-in: %s", user.username, exc)
+    in_keyring = vault.save(
+        server_url=server_url, username=user.username, refresh_token=tokens["refresh_token"]
+    )
+    if not in_keyring:
+        # A token left behind by an earlier session must not outlive this one.
+        vault.delete(server_url=server_url, username=user.username)
+    return DesktopSession(
+        server_url=server_url,
+        user=user,
+        store=store,
+        tokens=_session_tokens(
+            server_url=server_url,
+            username=user.username,
+            access_token=tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            vault=vault if in_keyring else None,
+            transport=transport,
+        ),
+        offline=False,
+        token_in_keyring=in_keyring,
+        keyring_available=keyring_available,
+        data_dir=data_dir,
+    )
+
+
+def _sign_in_offline(
+    *,
+    server_url: str,
+    username: str,
+    password: str,
+    vault: TokenVault,
+    data_dir: Path | None,
+    transport: httpx.BaseTransport | None,
+    reason: str | None,
+    keyring_available: bool,
+) -> DesktopSession:
+    user = check_offline(server_url=server_url, username=username, password=password, data_dir=data_dir)
+    store = _open_store(server_url=server_url, username=user.username, data_dir=data_dir)
+    refresh_token = vault.load(server_url=server_url, username=user.username)
+    return DesktopSession(
+        server_url=server_url,
+        user=user,
+        store=store,
+        # No access token yet: the first request is refused, and the keyring's refresh token (if any)
+        # gets a fresh pair once the server is back; without one the status bar asks to sign in again.
+        tokens=_session_tokens(
+            server_url=server_url,
+            username=user.username,
+            access_token="",
+            refresh_token=refresh_token or "",
+            vault=vault if refresh_token else None,
+            transport=transport,
+        ),
+        offline=True,
+        token_in_keyring=refresh_token is not None,
+        keyring_available=keyring_available,
+        data_dir=data_dir,
+        offline_reason=reason,
+    )
+
+
+def _session_tokens(
+    *,
+    server_url: str,
+    username: str,
+    access_token: str,
+    refresh_token: str,
+    vault: TokenVault | None,
+    transport: httpx.BaseTransport | None,
+) -> SessionTokens:
+    def keep(_access: str, refresh: str) -> None:
+        # Refresh tokens rotate: the keyring must always hold the newest one.
+        if vault is not None:
+            vault.save(server_url=server_url, username=username, refresh_token=refresh)
+
+    return SessionTokens(
+        base_url=server_url,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        on_refreshed=keep,
+        transport=transport,
+    )
+
+
+def sign_out(
+    session: DesktopSession, *, vault: TokenVault, transport: httpx.BaseTransport | None = None
+) -> None:
+    """End the session on the server (best effort), forget the keyring token, close the cache. Blocking."""
+    access = session.tokens.access_token()
+    if access:
+        try:
+            with httpx.Client(base_url=session.server_url, transport=transport, timeout=5.0) as http:
+                http.post("/auth/logout", headers={"Authorization": f"Bearer {access}", **CLIENT_HEADERS})
+        except httpx.TransportError:
+            pass  # offline: the refresh token is forgotten below, and the access token expires soon
+    vault.delete(server_url=session.server_url, username=session.user.username)
+    session.close()
+
+
+# ---- the running sync ----
+
+
+@dataclass
+class DesktopContext:
+    """What a screen needs: the user's cache, the workers, the sync, who is signed in and where."""
+
+    store: LocalStore
+    executors: Executors
+    sync: SyncRunner
+    user: SignedInUser
+    server_url: str
+    offline: bool = False
+
+    @property
+    def engine(self) -> SyncEngine:
+        return self.sync.engine
+
+
+class SyncRunner(QObject):
+    """Runs `SyncEngine.run_forever` on its own thread; its status and progress arrive as Qt signals.
+
+    The signals are emitted on the sync thread and delivered queued to receivers on the UI thread.
+    """
+
+    statusChanged = Signal(object)  # SyncStatus
+    progressed = Signal(object)  # PullProgress
+
+    def __init__(
+        self,
+        session: DesktopSession,
+        *,
+        executors: Executors,
+        transport: httpx.BaseTransport | None = None,
+        long_poll_seconds: float = 20.0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._executors = executors
+        self.client = SyncClient(session.server_url, tokens=session.tokens, transport=transport)
+        self.engine = SyncEngine(session.store, self.client, long_poll_seconds=long_poll_seconds)
+        self.engine.listeners.append(self.statusChanged.emit)
+        self.engine.progress_listeners.append(self.progressed.emit)
+        self._stop = threading.Event()
+        self._thread: ThreadPoolExecutor | None = None
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.engine.status
+
+    def start(self) -> None:
+        """Start syncing; a bug escaping the engine reaches `executors.on_unhandled` (a dialog)."""
+        if self._thread is not None:
+            return
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warddesk-sync")
+        Op(self, lambda: self.engine.run_forever(self._stop)).run_on(self._thread, executors=self._executors)
+
+    def wake(self) -> None:
+        """A local change was queued: count it and push it now."""
+        self.engine.wake()
+
+    def stop(self) -> None:
+        """Stop syncing and wait for the sync thread; closing the client cuts a long poll short."""
+        self._stop.set()
+        self.client.close()
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None

@@ -1,0 +1,996 @@
+"""`LocalStore`: one signed-in user's cache of server records, their drafts and their outbox.
+
+Rules it keeps (see shared/LESSONS.md, "Offline sync"):
+- every local change writes its optimistic rows and its outbox entry in one transaction;
+- pulled rows and the cursor that follows them are committed in one transaction, so a crash re-delivers
+  the page instead of skipping it;
+- server data never overwrites a row with pending changes: the server's record becomes the row's base and
+  the pending mutations are replayed on it (Replicache's rebase). A mutation stops being replayed once it
+  is settled: its push result came back, or a complete pull reported it as settled.
+
+Every public method raises StorageUnavailable when the environment lets it down (disk full, locked,
+corrupt, read-only); any other exception is a bug.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Row, Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from desktop.store import schema
+from desktop.store.database import WRITE, make_engine, migrate
+from desktop.store.effects import PendingChange, Record, apply_effect
+from desktop.store.errors import StorageUnavailable, environment_failure
+from desktop.store.paths import cache_path
+from shared import booking
+from shared.protocol import (
+    MAX_PUSH_BATCH,
+    Change,
+    Entity,
+    Mutation,
+    MutationName,
+    MutationStatus,
+    PullResponse,
+    PushResponse,
+)
+from shared.tickets import PAYLOADS, PRIORITY_RANK, TicketAction
+
+PENDING_STATES = ("queued", "sent")
+KEEP_APPLIED = timedelta(days=7)
+CREATIONS = frozenset({MutationName.TICKET_SUBMIT, MutationName.APPOINTMENT_BOOK})
+
+
+class _NoPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+PAYLOAD_MODELS: dict[MutationName, type[BaseModel]] = {
+    **{MutationName(f"ticket.{action.value}"): model for action, model in PAYLOADS.items()},
+    MutationName.APPOINTMENT_BOOK: booking.BookAppointment,
+    MutationName.APPOINTMENT_RESCHEDULE: booking.RescheduleAppointment,
+    MutationName.APPOINTMENT_CANCEL: booking.CancelAppointment,
+    MutationName.NOTIFICATION_READ: _NoPayload,
+}
+assert set(PAYLOAD_MODELS) == set(MutationName), "every mutation needs a payload model"
+assert set(PAYLOADS) == set(TicketAction)
+
+
+def entity_of(name: MutationName) -> Entity:
+    return Entity(name.value.split(".", 1)[0])
+
+
+class NotFound(LookupError):
+    """The draft or outbox entry the caller named is not in the cache (or not in the expected state)."""
+
+
+@dataclass(frozen=True)
+class CachedRecord:
+    entity: Entity
+    id: uuid.UUID
+    version: int | None
+    data: Record
+    pending: bool
+
+
+class TicketKey(NamedTuple):
+    """A ticket's filter and sort columns (LocalStore.ticket_keys); times are naive-UTC ISO text."""
+
+    id: str
+    ward_id: str | None
+    status: str | None
+    priority: str | None
+    needed_by: str | None
+    submitted_at: str | None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A queued change and what became of it; the author's status list shows these."""
+
+    mutation_id: int
+    idempotency_key: uuid.UUID
+    name: MutationName
+    entity: Entity
+    entity_id: uuid.UUID
+    base_version: int | None
+    payload: dict[str, Any]
+    made_at: datetime
+    state: str
+    code: str | None
+    reason: str | None
+    server_record: dict[str, Any] | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: uuid.UUID
+    ward_id: uuid.UUID | None
+    data: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SyncState:
+    client_id: uuid.UUID
+    server_url: str
+    username: str
+    cursor: str | None
+    last_pull_at: datetime | None
+    last_push_at: datetime | None
+    next_mutation_id: int
+    last_settled_mutation_id: int
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    queued: int  # queued or sent, not yet answered
+    rejected: int
+    conflicts: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: Any) -> datetime | None:
+    if not value:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+# The columns the screens filter on, copied out of the record: (column, kind) per entity. "time" columns
+# hold aware datetimes (ISO text in the record), the others text.
+INDEXED: dict[Entity, tuple[tuple[str, str], ...]] = {
+    Entity.TICKET: (
+        ("ward_id", "text"),
+        ("status", "text"),
+        ("priority", "text"),
+        ("needed_by", "time"),
+        ("submitted_at", "time"),
+    ),
+    Entity.APPOINTMENT: (
+        ("doctor_id", "text"),
+        ("patient_id", "text"),
+        ("starts_at", "time"),
+        ("ends_at", "time"),
+        ("status", "text"),
+    ),
+}
+
+
+def _indexed_columns(entity: Entity, data: Record) -> dict[str, Any]:
+    """The columns the screens filter on, copied out of the record."""
+    return {
+        name: _aware(data.get(name)) if kind == "time" else _str_or_none(data.get(name))
+        for name, kind in INDEXED.get(entity, ())
+    }
+
+
+def _utc_text(value: Any) -> str | None:
+    """An ISO time from a record as schema.UtcDateTime stores it (naive UTC, microseconds), quickly.
+
+    The server writes UTC times ("2026-03-05T10:20:00+00:00", maybe with a fraction); those are reshaped
+    as text. Anything else goes through datetime.
+    """
+    if not value:
+        return None
+    if isinstance(value, str) and len(value) >= 25 and value[10] == "T" and value.endswith("+00:00"):
+        fraction = value[19:-6]
+        if fraction == "":
+            return f"{value[:10]} {value[11:19]}.000000"
+        if fraction[0] == "." and len(fraction) <= 7 and fraction[1:].isdigit():
+            return f"{value[:10]} {value[11:19]}{fraction.ljust(7, '0')}"
+    aware = _aware(value)
+    return None if aware is None else _sqlite_value(aware)
+
+
+def _dumps(data: Record) -> str:
+    return orjson.dumps(data).decode()
+
+
+@functools.cache
+def _row_maker(entity: Entity) -> Callable[[Change], tuple[Any, ...]]:
+    """Change -> the row tuple for `_upsert_sql(_table(entity))`: the initial sync's per-row work, kept
+    to plain tuple building (no SQLAlchemy type processing, no datetime objects)."""
+    kinds = dict(INDEXED.get(entity, ()))
+    getters: list[Callable[[Change, Record], Any]] = []
+    for name in _plain_columns(_table(entity)):
+        if name == "entity":
+            getters.append(lambda change, data, value=entity.value: value)
+        elif name == "id":
+            getters.append(lambda change, data: str(change.id))
+        elif name == "version":
+            getters.append(lambda change, data: change.version)
+        elif name == "data":
+            getters.append(lambda change, data: _dumps(data))
+        elif name == "base":
+            getters.append(lambda change, data: None)
+        elif name == "pending":
+            getters.append(lambda change, data: 0)
+        elif kinds.get(name) == "time":
+            getters.append(lambda change, data, key=name: _utc_text(data.get(key)))
+        elif name in kinds:
+            getters.append(lambda change, data, key=name: _str_or_none(data.get(key)))
+        else:
+            raise AssertionError(f"no value for column {name} of {entity.value} records")
+
+    def make(change: Change) -> tuple[Any, ...]:
+        data = change.data or {}
+        return tuple(get(change, data) for get in getters)
+
+    return make
+
+
+def _plain_columns(table: Table) -> list[str]:
+    return [column.name for column in table.columns]
+
+
+@functools.cache
+def _upsert_sql(table: Table) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE, where a re-delivered older version never overwrites a newer one."""
+    columns = _plain_columns(table)
+    keys = [column.name for column in table.primary_key]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in keys)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates} "
+        f"WHERE {table.name}.version IS NULL OR {table.name}.version <= excluded.version"
+    )
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):  # as schema.UtcDateTime stores it: naive UTC, SQLAlchemy's text format
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return value
+
+
+def _table(entity: Entity) -> Table:
+    if entity is Entity.TICKET:
+        return schema.tickets
+    if entity is Entity.APPOINTMENT:
+        return schema.appointments
+    return schema.records
+
+
+def _key(entity: Entity, record_id: str) -> dict[str, str]:
+    return (
+        {"entity": entity.value, "id": record_id} if _table(entity) is schema.records else {"id": record_id}
+    )
+
+
+def _where(entity: Entity, record_id: str) -> Any:
+    table = _table(entity)
+    return and_(*(table.c[name] == value for name, value in _key(entity, record_id).items()))
+
+
+@functools.cache
+def _select_one(entity: Entity) -> Any:
+    """SELECT of one cached record by key, built once per kind (building it per call cost more than
+    running it)."""
+    table = _table(entity)
+    return select(table).where(*(table.c[name] == bindparam(name) for name in _key(entity, "")))
+
+
+def _row(conn: Connection, entity: Entity, record_id: str) -> Row[Any] | None:
+    return conn.execute(_select_one(entity), _key(entity, record_id)).first()
+
+
+@functools.cache
+def _replace_sql(table: Table) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE of every column, unconditionally (the rebase's writes)."""
+    columns = _plain_columns(table)
+    keys = [column.name for column in table.primary_key]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in keys)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except (DBAPIError, sqlite3.Error, OSError) as exc:
+        failure = environment_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+class LocalStore:
+    """The cache of one (server, user). Open it with `LocalStore.open(...)`; close it when signing out."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self._engine = engine
+        self.path = path
+
+    # ---- opening ----
+
+    @classmethod
+    def open(cls, path: Path, *, server_url: str, username: str) -> LocalStore:
+        """Open (creating and migrating as needed) the cache file at `path`.
+
+        Raises StorageUnavailable (CacheFromNewerApp for a cache written by a newer WardDesk), and
+        ValueError when the file belongs to another user or server.
+        """
+        with _storage_errors():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            engine = make_engine(path)
+            try:
+                migrate(engine)
+                store = cls(engine, path)
+                store._claim(server_url=server_url, username=username)
+            except BaseException:
+                engine.dispose()
+                raise
+        return store
+
+    @classmethod
+    def open_for_user(cls, *, server_url: str, username: str, data_dir: Path | None = None) -> LocalStore:
+        """The user's own cache: `<data_dir>/users/<server-host>/<username>/cache.sqlite`."""
+        return cls.open(
+            cache_path(server_url=server_url, username=username, data_dir=data_dir),
+            server_url=server_url,
+            username=username,
+        )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _claim(self, *, server_url: str, username: str) -> None:
+        with self._write() as conn:
+            row = conn.execute(select(schema.sync_state)).first()
+            if row is None:
+                conn.execute(
+                    insert(schema.sync_state).values(
+                        id=1,
+                        client_id=str(uuid.uuid4()),
+                        server_url=server_url,
+                        username=username,
+                        next_mutation_id=1,
+                        last_settled_mutation_id=0,
+                    )
+                )
+            elif row.username != username:
+                raise ValueError(f"{self.path} is {row.username}'s cache, not {username}'s")
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with _storage_errors(), self._engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with _storage_errors(), self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    # ---- reading ----
+
+    def sync_state(self) -> SyncState:
+        with self._read() as conn:
+            return self._state(conn)
+
+    def _state(self, conn: Connection) -> SyncState:
+        row = conn.execute(select(schema.sync_state)).one()
+        return SyncState(
+            client_id=uuid.UUID(row.client_id),
+            server_url=row.server_url,
+            username=row.username,
+            cursor=row.cursor,
+            last_pull_at=row.last_pull_at,
+            last_push_at=row.last_push_at,
+            next_mutation_id=row.next_mutation_id,
+            last_settled_mutation_id=row.last_settled_mutation_id,
+        )
+
+    def record(self, entity: Entity, record_id: uuid.UUID) -> CachedRecord | None:
+        """The record as the user should see it (pending changes included), or None."""
+        with self._read() as conn:
+            row = _row(conn, entity, str(record_id))
+        return None if row is None else self._cached(entity, row)
+
+    def records(self, entity: Entity) -> list[CachedRecord]:
+        table = _table(entity)
+        query = select(table)
+        if table is schema.records:
+            query = query.where(table.c.entity == entity.value)
+        with self._read() as conn:
+            return [self._cached(entity, row) for row in conn.execute(query)]
+
+    def tickets(
+        self, *, ward_ids: Iterable[uuid.UUID] | None = None, statuses: Iterable[str] | None = None
+    ) -> list[CachedRecord]:
+        """Tickets, most urgent first (stat, urgent, routine; then the earliest needed-by time)."""
+        table = schema.tickets
+        rank = case(
+            {p.value: r for p, r in PRIORITY_RANK.items()}, value=table.c.priority, else_=len(PRIORITY_RANK)
+        )
+        query = select(table).order_by(rank, table.c.needed_by.is_(None), table.c.needed_by, table.c.id)
+        if ward_ids is not None:
+            query = query.where(table.c.ward_id.in_([str(w) for w in ward_ids]))
+        if statuses is not None:
+            query = query.where(table.c.status.in_(list(statuses)))
+        with self._read() as conn:
+            return [self._cached(Entity.TICKET, row) for row in conn.execute(query)]
+
+    def ticket_keys(self, *, ward_ids: Iterable[uuid.UUID] | None = None) -> list[TicketKey]:
+        """What list screens filter and sort on, for every ticket (of `ward_ids`), unordered.
+
+        Read from one covering index (ix_tickets_list_keys), never from the records themselves, so 50,000
+        tickets load in tens of milliseconds. Times are naive-UTC text, which sorts like the instants.
+        """
+        sql = "SELECT id, ward_id, status, priority, needed_by, submitted_at FROM tickets"
+        parameters: tuple[str, ...] = ()
+        if ward_ids is not None:
+            parameters = tuple(str(w) for w in ward_ids)
+            sql += f" WHERE ward_id IN ({', '.join('?' for _ in parameters)})" if parameters else " WHERE 0"
+        with self._read() as conn:
+            return [TicketKey(*row) for row in conn.exec_driver_sql(sql, parameters)]
+
+    def tickets_by_ids(self, ids: Iterable[str | uuid.UUID]) -> list[CachedRecord]:
+        """The cached tickets with these ids (missing ones left out), in no particular order."""
+        wanted = [str(i) for i in ids]
+        found: list[CachedRecord] = []
+        with self._read() as conn:
+            for start in range(0, len(wanted), 500):  # SQLite caps the number of bound parameters
+                chunk = wanted[start : start + 500]
+                rows = conn.execute(select(schema.tickets).where(schema.tickets.c.id.in_(chunk)))
+                found.extend(self._cached(Entity.TICKET, row) for row in rows)
+        return found
+
+    def appointments(
+        self,
+        *,
+        doctor_id: uuid.UUID | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
+    ) -> list[CachedRecord]:
+        table = schema.appointments
+        query = select(table).order_by(table.c.starts_at)
+        if doctor_id is not None:
+            query = query.where(table.c.doctor_id == str(doctor_id))
+        if starts_from is not None:
+            query = query.where(table.c.starts_at >= starts_from)
+        if starts_before is not None:
+            query = query.where(table.c.starts_at < starts_before)
+        with self._read() as conn:
+            return [self._cached(Entity.APPOINTMENT, row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _cached(entity: Entity, row: Row[Any]) -> CachedRecord:
+        return CachedRecord(entity, uuid.UUID(row.id), row.version, row.data, bool(row.pending))
+
+    def outbox_entries(
+        self, *, states: Iterable[str] | None = None, entity_id: uuid.UUID | None = None
+    ) -> list[OutboxEntry]:
+        """The author's status list: every change this cache made and what became of it, oldest first.
+
+        With `entity_id`, only the changes of that record (a ticket's own sync state).
+        """
+        query = select(schema.outbox).order_by(schema.outbox.c.mutation_id)
+        if states is not None:
+            query = query.where(schema.outbox.c.state.in_(list(states)))
+        if entity_id is not None:
+            query = query.where(schema.outbox.c.entity_id == str(entity_id))
+        with self._read() as conn:
+            return [self._entry(row) for row in conn.execute(query)]
+
+    def conflicts(self) -> list[OutboxEntry]:
+        """Changes the server could not apply because someone changed the record first: the user decides."""
+        return self.outbox_entries(states=["conflict"])
+
+    def counts(self) -> OutboxCounts:
+        table = schema.outbox
+        with self._read() as conn:
+            rows = conn.execute(select(table.c.state, func.count()).group_by(table.c.state)).all()
+        by_state: dict[str, int] = {state: count for state, count in rows}
+        return OutboxCounts(
+            queued=by_state.get("queued", 0) + by_state.get("sent", 0),
+            rejected=by_state.get("rejected", 0),
+            conflicts=by_state.get("conflict", 0),
+        )
+
+    @staticmethod
+    def _entry(row: Row[Any]) -> OutboxEntry:
+        return OutboxEntry(
+            mutation_id=row.mutation_id,
+            idempotency_key=uuid.UUID(row.idempotency_key),
+            name=MutationName(row.name),
+            entity=Entity(row.entity),
+            entity_id=uuid.UUID(row.entity_id),
+            base_version=row.base_version,
+            payload=row.payload,
+            made_at=row.made_at,
+            state=row.state,
+            code=row.code,
+            reason=row.reason,
+            server_record=row.server_record,
+            updated_at=row.updated_at,
+        )
+
+    # ---- drafts (never leave the workstation) ----
+
+    def save_draft(
+        self, *, data: dict[str, Any], ward_id: uuid.UUID | None = None, draft_id: uuid.UUID | None = None
+    ) -> uuid.UUID:
+        """Create or overwrite a ticket draft. `data` may be incomplete: it is checked when submitted."""
+        draft_id = draft_id or uuid.uuid4()
+        now = _now()
+        values = {"ward_id": _str_or_none(ward_id), "data": data, "updated_at": now}
+        with self._write() as conn:
+            statement = sqlite_insert(schema.drafts).values(id=str(draft_id), created_at=now, **values)
+            conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+        return draft_id
+
+    def drafts(self) -> list[Draft]:
+        with self._read() as conn:
+            rows = conn.execute(select(schema.drafts).order_by(schema.drafts.c.created_at)).all()
+        return [
+            Draft(
+                uuid.UUID(r.id),
+                uuid.UUID(r.ward_id) if r.ward_id else None,
+                r.data,
+                r.created_at,
+                r.updated_at,
+            )
+            for r in rows
+        ]
+
+    def delete_draft(self, draft_id: uuid.UUID) -> None:
+        with self._write() as conn:
+            conn.execute(delete(schema.drafts).where(schema.drafts.c.id == str(draft_id)))
+
+    # ---- queueing local changes ----
+
+    def queue_mutation(
+        self,
+        *,
+        name: MutationName,
+        entity_id: uuid.UUID,
+        payload: dict[str, Any] | BaseModel,
+        consumes_draft: uuid.UUID | None = None,
+    ) -> OutboxEntry:
+        """Record a change: its optimistic effect on the cached rows and its outbox entry, in one transaction.
+
+        The base version is the server version the user was looking at (None for creations). With
+        `consumes_draft`, the draft is deleted in the same transaction (submitting it).
+        Raises pydantic.ValidationError for a payload the server would refuse, NotFound for a missing
+        draft, StorageUnavailable.
+        """
+        model = PAYLOAD_MODELS[name]
+        checked = payload if isinstance(payload, model) else model.model_validate(payload)
+        body = checked.model_dump(mode="json")
+        with self._write() as conn:
+            if consumes_draft is not None:
+                gone = conn.execute(delete(schema.drafts).where(schema.drafts.c.id == str(consumes_draft)))
+                if gone.rowcount != 1:
+                    raise NotFound(f"draft {consumes_draft} is not on this workstation")
+            mutation_id = self._queue(conn, name=name, entity_id=str(entity_id), payload=body)
+            row = conn.execute(select(schema.outbox).where(schema.outbox.c.mutation_id == mutation_id)).one()
+        return self._entry(row)
+
+    def _queue(self, conn: Connection, *, name: MutationName, entity_id: str, payload: dict[str, Any]) -> int:
+        entity = entity_of(name)
+        state = self._state(conn)
+        mutation_id = state.next_mutation_id
+        conn.execute(update(schema.sync_state).values(next_mutation_id=mutation_id + 1))
+        current = _row(conn, entity, entity_id)
+        base_version = None if name in CREATIONS or current is None else current.version
+        now = _now()
+        change = PendingChange(
+            mutation_id=mutation_id,
+            name=name,
+            entity_id=entity_id,
+            related_id=_related_id(name, payload),
+            payload=payload,
+            made_at=now,
+        )
+        self._write_optimistic_rows(conn, entity, change)
+        self._insert_outbox_entry(conn, change, entity=entity, base_version=base_version)
+        return mutation_id
+
+    def _write_optimistic_rows(self, conn: Connection, entity: Entity, change: PendingChange) -> None:
+        for target in _targets(change):
+            row = _row(conn, entity, target)
+            visible = row.data if row is not None else None
+            server_view, version = self._server_view(row)
+            data = apply_effect(change, visible, target_id=target, lookup=self._lookup(conn, entity))
+            self._put(conn, entity, target, data=data, base=server_view, version=version, pending=True)
+
+    def _insert_outbox_entry(
+        self, conn: Connection, change: PendingChange, *, entity: Entity, base_version: int | None
+    ) -> None:
+        conn.execute(
+            insert(schema.outbox).values(
+                mutation_id=change.mutation_id,
+                idempotency_key=str(uuid.uuid4()),
+                name=change.name.value,
+                entity=entity.value,
+                entity_id=change.entity_id,
+                related_id=change.related_id,
+                base_version=base_version,
+                payload=change.payload,
+                made_at=change.made_at,
+                state="queued",
+                updated_at=change.made_at,
+            )
+        )
+
+    # ---- conflicts and rejections: the user's decisions ----
+
+    def keep_mine(self, mutation_id: int) -> OutboxEntry:
+        """Send my change again, now based on the server's current version. Raises NotFound."""
+        with self._write() as conn:
+            entry = self._entry_in_state(conn, mutation_id, "conflict")
+            conn.execute(delete(schema.outbox).where(schema.outbox.c.mutation_id == mutation_id))
+            new_id = self._queue(conn, name=entry.name, entity_id=str(entry.entity_id), payload=entry.payload)
+            row = conn.execute(select(schema.outbox).where(schema.outbox.c.mutation_id == new_id)).one()
+        return self._entry(row)
+
+    def take_theirs(self, mutation_id: int) -> None:
+        """Drop my conflicting change; the server's record stays. Raises NotFound."""
+        with self._write() as conn:
+            self._entry_in_state(conn, mutation_id, "conflict")
+            conn.execute(delete(schema.outbox).where(schema.outbox.c.mutation_id == mutation_id))
+
+    def dismiss_rejection(self, mutation_id: int) -> None:
+        """The author has read why the server refused the change; forget it. Raises NotFound."""
+        with self._write() as conn:
+            self._entry_in_state(conn, mutation_id, "rejected")
+            conn.execute(delete(schema.outbox).where(schema.outbox.c.mutation_id == mutation_id))
+
+    def _entry_in_state(self, conn: Connection, mutation_id: int, state: str) -> OutboxEntry:
+        row = conn.execute(select(schema.outbox).where(schema.outbox.c.mutation_id == mutation_id)).first()
+        if row is None or row.state != state:
+            raise NotFound(f"change #{mutation_id} is not a {state} change")
+        return self._entry(row)
+
+    # ---- push ----
+
+    def mutations_to_push(self, *, limit: int = MAX_PUSH_BATCH) -> list[Mutation]:
+        """The oldest unanswered changes (queued, or sent without an answer), in order."""
+        with self._read() as conn:
+            client_id = self._state(conn).client_id
+            rows = conn.execute(
+                select(schema.outbox)
+                .where(schema.outbox.c.state.in_(PENDING_STATES))
+                .order_by(schema.outbox.c.mutation_id)
+                .limit(limit)
+            ).all()
+        return [
+            Mutation(
+                client_id=client_id,
+                mutation_id=row.mutation_id,
+                idempotency_key=uuid.UUID(row.idempotency_key),
+                name=MutationName(row.name),
+                entity_id=uuid.UUID(row.entity_id),
+                base_version=row.base_version,
+                payload=row.payload,
+                made_at=row.made_at,
+            )
+            for row in rows
+        ]
+
+    def mark_sent(self, mutation_ids: Iterable[int]) -> None:
+        """Recorded before the request goes out: the author sees that the change has left (or may have)."""
+        ids = list(mutation_ids)
+        with self._write() as conn:
+            conn.execute(
+                update(schema.outbox)
+                .where(schema.outbox.c.mutation_id.in_(ids), schema.outbox.c.state == "queued")
+                .values(state="sent", updated_at=_now())
+            )
+
+    def apply_push_results(self, response: PushResponse) -> None:
+        """Settle the answered entries and rebase their rows, in one transaction.
+
+        applied: kept as applied (pruned after a week), its effect folded into the row's base;
+        rejected: kept with its code and reason, its optimistic effect rolled back;
+        conflict: kept with the server's record for the user to decide, the row shows the server's record.
+        """
+        now = _now()
+        outbox = schema.outbox
+        with self._write() as conn:
+            rows = {
+                row.mutation_id: row
+                for row in conn.execute(
+                    select(outbox).where(outbox.c.mutation_id.in_([r.mutation_id for r in response.results]))
+                )
+            }
+            # An answer we already have (a retried push) changes nothing.
+            answered = [
+                (result, rows[result.mutation_id])
+                for result in response.results
+                if result.mutation_id in rows and rows[result.mutation_id].state in PENDING_STATES
+            ]
+            if answered:
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.mutation_id == bindparam("answered_id"))
+                    .values(
+                        state=bindparam("new_state"),
+                        code=bindparam("new_code"),
+                        reason=bindparam("new_reason"),
+                        server_record=bindparam("new_server_record", type_=outbox.c.server_record.type),
+                        updated_at=now,
+                    ),
+                    [
+                        {
+                            "answered_id": result.mutation_id,
+                            "new_state": result.status.value,
+                            "new_code": result.code,
+                            "new_reason": result.reason,
+                            "new_server_record": result.server_record,
+                        }
+                        for result, _ in answered
+                    ],
+                )
+            # Each answer moves the row's server view; the rows are rebuilt once all are in (a rebuild
+            # depends only on the server view and the entries still pending, so once is enough).
+            touched: dict[tuple[Entity, str], None] = {}
+            for result, row in answered:
+                entity = Entity(row.entity)
+                change = self._change(row)
+                if result.status is MutationStatus.APPLIED:
+                    self._fold(conn, entity, change, new_version=result.new_version)
+                elif result.status is MutationStatus.CONFLICT and result.server_record is not None:
+                    version = result.server_record.get("version")
+                    self._set_server_view(
+                        conn,
+                        entity,
+                        change.entity_id,
+                        result.server_record,
+                        version if isinstance(version, int) else None,
+                    )
+                for target in _targets(change):
+                    touched[(entity, target)] = None
+            settled = self._state(conn).last_settled_mutation_id
+            for entity, target in touched:
+                self._rebuild(conn, entity, target, settled=settled)
+            conn.execute(
+                delete(outbox).where(outbox.c.state == "applied", outbox.c.updated_at < now - KEEP_APPLIED)
+            )
+            conn.execute(update(schema.sync_state).values(last_push_at=now))
+
+    def _fold(
+        self, conn: Connection, entity: Entity, change: PendingChange, *, new_version: int | None
+    ) -> None:
+        """Until the server's record is pulled, the applied change's guess becomes the row's base."""
+        for target in _targets(change):
+            row = _row(conn, entity, target)
+            server_view, version = self._server_view(row)
+            own_version = new_version if target == change.entity_id else None
+            if version is not None and (own_version is None or version >= own_version):
+                continue  # the pulled base already includes this change
+            guess = apply_effect(change, server_view, target_id=target, lookup=self._lookup(conn, entity))
+            self._set_server_view(conn, entity, target, guess, own_version, guard=False)
+
+    # ---- pull ----
+
+    def apply_pull(self, response: PullResponse) -> None:
+        """Commit one pulled page and the cursor after it in ONE transaction (all or nothing)."""
+        now = _now()
+        with self._write() as conn:
+            state = self._state(conn)
+            settled = state.last_settled_mutation_id
+            if response.reset_required:
+                self._forget_server_rows(conn)
+            if not response.has_more and response.last_mutation_id > settled:
+                settled = response.last_mutation_id
+            conn.execute(
+                update(schema.sync_state).values(
+                    cursor=response.cursor, last_pull_at=now, last_settled_mutation_id=settled
+                )
+            )
+            self._apply_changes(conn, response.changes)
+            if settled > state.last_settled_mutation_id:
+                # Entries the server has settled stop being replayed even if their push answer was lost.
+                for entity, target in self._targets_of_entries(
+                    conn, after=state.last_settled_mutation_id, up_to=settled
+                ):
+                    self._rebuild(conn, entity, target)
+
+    def _apply_changes(self, conn: Connection, changes: list[Change]) -> None:
+        """Write pulled records: plain upserts for untouched rows, a rebase for rows with pending changes."""
+        latest: dict[tuple[Entity, str], Change] = {}
+        for change in changes:  # the feed is ordered: the last change of a record wins
+            latest[(change.entity, str(change.id))] = change
+        pending = self._pending_targets(conn)
+        plain: dict[Entity, list[Change]] = {}
+        for (entity, record_id), change in latest.items():
+            if (entity, record_id) in pending:
+                self._set_server_view(
+                    conn, entity, record_id, None if change.deleted else change.data, change.version
+                )
+                self._rebuild(conn, entity, record_id)
+            else:
+                plain.setdefault(entity, []).append(change)
+        for entity, group in plain.items():
+            self._upsert_plain(conn, entity, group)
+
+    def _upsert_plain(self, conn: Connection, entity: Entity, changes: list[Change]) -> None:
+        table = _table(entity)
+        gone = [c for c in changes if c.deleted or c.data is None]
+        alive = [c for c in changes if not (c.deleted or c.data is None)]
+        for change in gone:
+            conn.execute(
+                delete(table).where(
+                    _where(entity, str(change.id)),
+                    or_(table.c.version.is_(None), table.c.version <= change.version),
+                )
+            )
+        if not alive:
+            return
+        # The hot path of an initial sync (100,000s of rows): plain DB-API executemany with values
+        # converted here, as the table's column types would, instead of SQLAlchemy's per-row processing.
+        make = _row_maker(entity)
+        conn.exec_driver_sql(_upsert_sql(table), [make(change) for change in alive])
+
+    def _forget_server_rows(self, conn: Connection) -> None:
+        """The server can no longer send changes since our cursor: drop what it will send again."""
+        for table in (schema.records, schema.tickets, schema.appointments):
+            conn.execute(delete(table).where(table.c.pending.is_(False)))
+        conn.execute(update(schema.sync_state).values(cursor=None))
+
+    # ---- the rebase machinery ----
+
+    @staticmethod
+    def _server_view(row: Row[Any] | None) -> tuple[Record | None, int | None]:
+        if row is None:
+            return None, None
+        return (row.base if row.pending else row.data), row.version
+
+    def _lookup(self, conn: Connection, entity: Entity) -> Any:
+        def lookup(record_id: str) -> Record | None:
+            row = _row(conn, entity, record_id)
+            return self._server_view(row)[0]
+
+        return lookup
+
+    def _set_server_view(
+        self,
+        conn: Connection,
+        entity: Entity,
+        record_id: str,
+        data: Record | None,
+        version: int | None,
+        *,
+        guard: bool = True,
+    ) -> None:
+        """Make `data` the row's server record, keeping the visible data until the rebuild."""
+        row = _row(conn, entity, record_id)
+        if (
+            guard
+            and row is not None
+            and row.version is not None
+            and version is not None
+            and version < row.version
+        ):
+            return  # older than what we have
+        visible = row.data if row is not None else data
+        if visible is None:
+            return
+        self._put(conn, entity, record_id, data=visible, base=data, version=version, pending=True)
+
+    def _rebuild(
+        self, conn: Connection, entity: Entity, record_id: str, *, settled: int | None = None
+    ) -> None:
+        """The visible row = the server's record with the still-pending changes replayed in order."""
+        row = _row(conn, entity, record_id)
+        server_view, version = self._server_view(row)
+        if settled is None:
+            settled = self._state(conn).last_settled_mutation_id
+        outbox = schema.outbox
+        entries = conn.execute(
+            select(outbox)
+            .where(
+                outbox.c.state.in_(PENDING_STATES),
+                outbox.c.mutation_id > settled,
+                outbox.c.entity == entity.value,
+                or_(outbox.c.entity_id == record_id, outbox.c.related_id == record_id),
+            )
+            .order_by(outbox.c.mutation_id)
+        ).all()
+        data = server_view
+        lookup = self._lookup(conn, entity)
+        for entry in entries:
+            data = apply_effect(self._change(entry), data, target_id=record_id, lookup=lookup)
+        self._put(
+            conn, entity, record_id, data=data, base=server_view, version=version, pending=bool(entries)
+        )
+
+    def _put(
+        self,
+        conn: Connection,
+        entity: Entity,
+        record_id: str,
+        *,
+        data: Record | None,
+        base: Record | None,
+        version: int | None,
+        pending: bool,
+    ) -> None:
+        table = _table(entity)
+        if data is None:
+            if pending and base is not None:
+                data = base
+            else:
+                conn.execute(delete(table).where(_where(entity, record_id)))
+                return
+        values: dict[str, Any] = {
+            **_key(entity, record_id),
+            **_indexed_columns(entity, data),
+            "version": version,
+            "data": _dumps(data),
+            "base": _dumps(base) if pending and base is not None else None,
+            "pending": int(pending),
+        }
+        # Raw SQL with values converted as the column types would: the rebase writes a row per answered
+        # change, and building an SQLAlchemy upsert each time cost more than the write itself.
+        row = tuple(_sqlite_value(values[name]) for name in _plain_columns(table))
+        conn.exec_driver_sql(_replace_sql(table), row)
+
+    def _pending_targets(self, conn: Connection) -> set[tuple[Entity, str]]:
+        settled = self._state(conn).last_settled_mutation_id
+        return set(self._targets_of_entries(conn, after=settled, up_to=None))
+
+    def _targets_of_entries(
+        self, conn: Connection, *, after: int, up_to: int | None
+    ) -> list[tuple[Entity, str]]:
+        outbox = schema.outbox
+        query = select(outbox.c.entity, outbox.c.entity_id, outbox.c.related_id).where(
+            outbox.c.state.in_(PENDING_STATES), outbox.c.mutation_id > after
+        )
+        if up_to is not None:
+            query = query.where(outbox.c.mutation_id <= up_to)
+        targets: list[tuple[Entity, str]] = []
+        for entity, entity_id, related_id in conn.execute(query):
+            targets.append((Entity(entity), entity_id))
+            if related_id is not None:
+                targets.append((Entity(entity), related_id))
+        return targets
+
+    @staticmethod
+    def _change(row: Row[Any]) -> PendingChange:
+        return PendingChange(
+            mutation_id=row.mutation_id,
+            name=MutationName(row.name),
+            entity_id=row.entity_id,
+            related_id=row.related_id,
+            payload=row.payload,
+            made_at=row.made_at,
+        )
+
+
+def _related_id(name: MutationName, payload: dict[str, Any]) -> str | None:
+    if name is MutationName.APPOINTMENT_RESCHEDULE:
+        return str(payload["new_appointment_id"])
+    return None
+
+
+def _targets(change: PendingChange) -> list[str]:
+    return [change.entity_id] + ([change.related_id] if change.related_id else [])

@@ -1,0 +1,350 @@
+"""`SyncEngine`: keeps one user's cache in step with the server. No Qt: the UI subscribes to `SyncStatus`.
+
+A round (`sync_once`) is pull, push, pull: the first pull rebases pending changes on the newest server
+state, the push sends the outbox in order, the last pull brings back the server's own records of what
+was pushed. `run_forever` does rounds and, between them, long-polls so another workstation's change
+shows here within a fraction of a second; a local change (`wake()`) is pushed at once, even during a
+long poll. When the server cannot be reached it waits with exponential backoff and jitter (or the
+server's Retry-After) and reports the workstation as offline; changes keep queueing meanwhile.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from desktop.store import LocalStore, StorageUnavailable
+from desktop.sync.backoff import Backoff
+from desktop.sync.client import (
+    Offline,
+    RequestRefused,
+    ServerUnavailable,
+    SignInRequired,
+    SyncClient,
+    SyncError,
+    UpdateRequired,
+)
+from shared.protocol import MAX_LONG_POLL_SECONDS, PullResponse, PushRequest
+
+log = logging.getLogger(__name__)
+
+
+class Connection(enum.StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    SYNCING = "syncing"
+    SERVER_UNAVAILABLE = "server_unavailable"
+    UPDATE_REQUIRED = "update_required"
+    SIGN_IN_REQUIRED = "sign_in_required"
+    FAILED = "failed"  # the server refused a sync request: a bug on one side, reported to IT
+    STORAGE_UNAVAILABLE = "storage_unavailable"  # the local cache cannot be written (disk full, locked...)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    state: Connection = Connection.OFFLINE
+    last_synced_at: datetime | None = None
+    queued: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    message: str | None = None
+
+
+StatusListener = Callable[[SyncStatus], None]
+
+
+@dataclass(frozen=True)
+class PullProgress:
+    """After each committed page of a pull: how far it has come (the initial sync's progress bar)."""
+
+    rows: int  # changes committed so far in this pull
+    pages: int
+    has_more: bool
+    initial: bool  # the pull started without a cursor: the cache is being filled for the first time
+    total_estimate: int | None = None  # the server's count of the snapshot's rows; None when it did not say
+
+
+ProgressListener = Callable[[PullProgress], None]
+
+
+class SyncEngine:
+    """Drives one LocalStore against one SyncClient. `sync_once` and `run_forever` run on a network thread."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        client: SyncClient,
+        *,
+        backoff: Backoff | None = None,
+        page_size: int = 1000,
+        long_poll_seconds: float = 20.0,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._backoff = backoff or Backoff(base=1.0, cap=120.0)
+        self._page_size = page_size
+        self._long_poll_seconds = min(long_poll_seconds, MAX_LONG_POLL_SECONDS)
+        self.listeners: list[StatusListener] = []
+        self.progress_listeners: list[ProgressListener] = []
+        self._status = SyncStatus()
+        self._status_lock = threading.Lock()
+        self._push_lock = threading.Lock()
+        self._pull_lock = threading.Lock()
+        self._wake = threading.Event()
+
+    # ---- status ----
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._status
+
+    def _publish(self, **changes: object) -> None:
+        try:
+            counts = self._store.counts()
+            changes.update(queued=counts.queued, rejected=counts.rejected, conflicts=counts.conflicts)
+        except StorageUnavailable:
+            pass  # keep the last known counts; the failure itself is reported by the caller
+        with self._status_lock:
+            new = replace(self._status, **changes)  # type: ignore[arg-type]
+            if new == self._status:
+                return
+            self._status = new
+        for listener in list(self.listeners):
+            try:
+                listener(new)
+            except Exception:  # a broken view must not stop syncing
+                log.exception("sync status listener failed")
+
+    def wake(self) -> None:
+        """A local change was queued: update the counts and push it as soon as possible."""
+        self._publish()
+        self._wake.set()
+
+    # ---- one round ----
+
+    def sync_once(self) -> SyncStatus:
+        """Pull, push, pull. Never raises SyncError: the outcome is in the returned status.
+
+        Raises StorageUnavailable when the local cache cannot be written.
+        """
+        try:
+            self._round()
+        except SyncError as exc:
+            self._report(exc)
+        except StorageUnavailable as exc:
+            self._publish(state=Connection.STORAGE_UNAVAILABLE, message=str(exc))
+            raise
+        return self._status
+
+    def _round(self) -> None:
+        self._publish(state=Connection.SYNCING, message=None)
+        self.pull()
+        self.push()
+        self.pull()
+        self._publish(state=Connection.ONLINE, last_synced_at=datetime.now(UTC), message=None)
+
+    def _report(self, exc: SyncError) -> None:
+        state = {
+            Offline: Connection.OFFLINE,
+            ServerUnavailable: Connection.SERVER_UNAVAILABLE,
+            UpdateRequired: Connection.UPDATE_REQUIRED,
+            SignInRequired: Connection.SIGN_IN_REQUIRED,
+        }.get(type(exc), Connection.FAILED)
+        self._publish(state=state, message=str(exc))
+
+    def pull(self, *, wait: float = 0.0) -> int:
+        """Fetch and commit pages until the server has nothing more; returns the number of changes.
+
+        Each page is committed together with the cursor after it, so an interrupted initial sync resumes
+        where it stopped instead of starting over. One pull at a time: two would race on the cursor.
+        """
+        applied = 0
+        resets = 0
+        pages = 0
+        total: int | None = None  # the snapshot's count; its tail pages do not repeat it
+        with self._pull_lock:
+            initial = self._store.sync_state().cursor is None
+            ahead: _PageAhead | None = None
+            while True:
+                state = self._store.sync_state()
+                if ahead is not None:
+                    page, ahead = ahead.result(), None
+                else:
+                    page = self._client.pull(
+                        cursor=state.cursor, client_id=state.client_id, limit=self._page_size, wait=wait
+                    )
+                if page.has_more and not page.reset_required:
+                    # The next page is fetched while this one is written (it needs only this page's cursor):
+                    # the server's work and ours overlap. If writing fails, its answer is dropped.
+                    ahead = _PageAhead(
+                        self._client, cursor=page.cursor, client_id=state.client_id, limit=self._page_size
+                    )
+                self._store.apply_pull(page)
+                applied += len(page.changes)
+                pages += 1
+                if page.total_estimate is not None:
+                    total = page.total_estimate
+                if page.changes:
+                    self._publish()
+                    self._report_progress(PullProgress(applied, pages, page.has_more, initial, total))
+                if page.reset_required:
+                    resets += 1
+                    if resets > 1:  # a fresh cursor must not be "too old" again
+                        raise RequestRefused(
+                            "The server keeps asking for a fresh start.", status=200, code="reset_loop"
+                        )
+                elif not page.has_more:
+                    return applied
+                wait = 0.0
+
+    def _report_progress(self, progress: PullProgress) -> None:
+        for listener in list(self.progress_listeners):
+            try:
+                listener(progress)
+            except Exception:  # a broken progress bar must not stop syncing
+                log.exception("sync progress listener failed")
+
+    def push(self) -> None:
+        """Send queued (and sent but unanswered) changes in order until none are left.
+
+        Each batch is marked sent before the request goes out, so the author sees it has left.
+        Raises ServerUnavailable when the server stops the batch early (retry later).
+        """
+        with self._push_lock:
+            while True:
+                batch = self._store.mutations_to_push()
+                if not batch:
+                    return
+                self._store.mark_sent(m.mutation_id for m in batch)
+                self._publish()
+                client_id = batch[0].client_id
+                response = self._client.push(PushRequest(client_id=client_id, mutations=batch))
+                self._store.apply_push_results(response)
+                self._publish()
+                if response.stopped_early:
+                    raise ServerUnavailable(
+                        "The server could not take every change right now; retrying shortly.",
+                        retry_after=response.retry_after_seconds,
+                    )
+                remaining = self._store.mutations_to_push(limit=1)
+                if remaining and remaining[0].mutation_id == batch[0].mutation_id:
+                    # No answer for the first change and no reason given: do not spin on it.
+                    raise ServerUnavailable("The server did not settle the oldest change; retrying later.")
+
+    # ---- forever ----
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Sync until `stop` is set, or until an update or a new sign-in is required.
+
+        Server and storage troubles are reported in the status and retried with backoff; our own bugs
+        propagate (the app's crash handler reports them).
+
+        Call `client.close()` after setting `stop` to cut a long poll short.
+        """
+        failures = 0
+        while not stop.is_set():
+            try:
+                self._round()
+                failures = 0
+                self._follow(stop)
+            except (UpdateRequired, SignInRequired) as exc:
+                self._report(exc)
+                return
+            except SyncError as exc:
+                if stop.is_set():
+                    return
+                self._report(exc)
+                failures += 1
+                retry_after = exc.retry_after if isinstance(exc, ServerUnavailable) else None
+                self._rest(stop, self._backoff.delay(failures, retry_after=retry_after))
+            except StorageUnavailable as exc:
+                # The environment's problem (disk full, cache locked): tell the user, try again later.
+                self._publish(state=Connection.STORAGE_UNAVAILABLE, message=str(exc))
+                failures += 1
+                self._rest(stop, self._backoff.delay(failures))
+            except RuntimeError:
+                if stop.is_set():
+                    return  # the client was closed under a long poll: we are shutting down
+                raise
+
+    def _rest(self, stop: threading.Event, seconds: float) -> None:
+        """Wait out a backoff; a local change or `stop` ends it early (the user wants it sent now)."""
+        deadline = time.monotonic() + seconds
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wake.wait(min(remaining, 0.2)):
+                self._wake.clear()
+                return
+
+    def _follow(self, stop: threading.Event) -> None:
+        """Stay current while online: long-poll on a helper thread, push local changes as they come."""
+        while not stop.is_set():
+            outcome: dict[str, BaseException] = {}
+            done = threading.Event()
+            poller = threading.Thread(
+                target=self._long_poll, args=(outcome, done), name="warddesk-long-poll", daemon=True
+            )
+            poller.start()
+            push_error: SyncError | None = None
+            while not done.is_set() and not stop.is_set():
+                if self._wake.wait(0.1):
+                    self._wake.clear()
+                    try:
+                        self.push()
+                    except SyncError as exc:
+                        push_error = exc
+                        break
+            poller.join()
+            if "error" in outcome:
+                raise outcome["error"]
+            if push_error is not None:
+                raise push_error
+            if self._store.counts().queued:
+                self.push()
+
+    def _long_poll(self, outcome: dict[str, BaseException], done: threading.Event) -> None:
+        try:
+            if self.pull(wait=self._long_poll_seconds):
+                self._publish(last_synced_at=datetime.now(UTC))
+        except BaseException as exc:  # handed over to the engine's thread by _follow
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+
+class _PageAhead:
+    """One pull request running on its own thread; `result()` waits for its page or re-raises its error."""
+
+    def __init__(self, client: SyncClient, *, cursor: str, client_id: uuid.UUID, limit: int) -> None:
+        self._page: PullResponse | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._fetch,
+            args=(client, cursor, client_id, limit),
+            name="warddesk-pull-ahead",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _fetch(self, client: SyncClient, cursor: str, client_id: uuid.UUID, limit: int) -> None:
+        try:
+            self._page = client.pull(cursor=cursor, client_id=client_id, limit=limit)
+        except BaseException as exc:  # handed to the engine's thread by result()
+            self._error = exc
+
+    def result(self) -> PullResponse:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._page is not None
+        return self._page

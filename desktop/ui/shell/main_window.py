@@ -1,0 +1,372 @@
+"""The main window: the role's screens on the left, banners on top, the sync status at the bottom.
+
+It never touches storage or the network itself: screens get a DesktopContext and work through Ops; the
+sync runs on its own thread and reports through `SyncRunner` signals. Locking hides everything behind
+the lock screen; signing out and quitting are the flow's business (signals).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Sequence
+
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ops.session import DesktopContext, DesktopSession, password_matches
+from desktop.settings import DesktopSettings
+from desktop.sync import Connection, PullProgress, SyncStatus
+from desktop.ui.notify import TrayNotifier
+from desktop.ui.shell.lock_screen import IdleWatcher, LockScreen
+from desktop.ui.shell.screens import Screen, role_label, screens_for
+from desktop.ui.shell.status_bar import SyncStatusButton
+from desktop.ui.shell.sync_list import SyncListDialog
+
+_OFFLINE_STYLE = "background: #FFF4E5; color: #5C3B00; border-bottom: 1px solid #F0C27B; padding: 8px 12px;"
+_INFO_STYLE = "background: #EAF2FB; color: #173A63; border-bottom: 1px solid #B8D2F0; padding: 8px 12px;"
+
+
+def _banner(style: str, parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(style)
+    label.hide()
+    return label
+
+
+class InitialSyncBanner(QFrame):
+    """While the cache fills for the first time: rows so far and, when the server counted the snapshot,
+    rows to come and the time left (a determinate bar); otherwise the rate and the time spent (a busy bar).
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, locale: QLocale | None = None) -> None:
+        super().__init__(parent)
+        self._locale = locale if locale is not None else QLocale()
+        self._started: float | None = None
+        self._rows_at_start = 0
+        self.setStyleSheet(_INFO_STYLE)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 0)  # until the server says how many rows there are: a busy bar
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(240)
+        self.bar.setAccessibleName(self.tr("Initial sync progress"))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.bar)
+        self.hide()
+
+    def show_progress(self, progress: PullProgress, *, now: float | None = None) -> None:
+        """Show a committed page's progress (`now`: monotonic seconds, for tests); hide when done."""
+        if not progress.initial:
+            return
+        if not progress.has_more:
+            self.hide()
+            return
+        now = time.monotonic() if now is None else now
+        if self._started is None:
+            self._started, self._rows_at_start = now, progress.rows
+        elapsed = max(now - self._started, 0.001)
+        total = progress.total_estimate
+        if total:
+            self.label.setText(self._with_estimate(progress.rows, total, now=now))
+            self.bar.setRange(0, total)
+            # The count is an estimate made when the snapshot started: never past the end.
+            self.bar.setValue(min(progress.rows, total))
+        else:
+            self.bar.setRange(0, 0)
+            self.label.setText(
+                self.tr(
+                    "Preparing this computer for offline work: {rows} records downloaded so far "
+                    "({rate} a second, {elapsed} s). You can keep working meanwhile."
+                ).format(
+                    rows=self._locale.toString(progress.rows),
+                    rate=self._locale.toString(int(progress.rows / elapsed)),
+                    elapsed=self._locale.toString(int(elapsed)),
+                )
+            )
+        self.bar.setAccessibleDescription(self.label.text())
+        self.show()
+
+    def _with_estimate(self, rows: int, total: int, *, now: float) -> str:
+        done = min(rows, total)
+        numbers = {"done": self._locale.toString(done), "total": self._locale.toString(total)}
+        assert self._started is not None
+        # The rate since the first page we saw: that page's rows arrived before the clock started.
+        spent = now - self._started
+        rate = (rows - self._rows_at_start) / spent if spent > 0 else 0.0
+        if rate <= 0:
+            return self.tr(
+                "Preparing this computer for offline work: {done} of {total} records. "
+                "You can keep working meanwhile."
+            ).format(**numbers)
+        return self.tr(
+            "Preparing this computer for offline work: {done} of {total} records · about {left} left. "
+            "You can keep working meanwhile."
+        ).format(left=self._duration((total - done) / rate), **numbers)
+
+    def _duration(self, seconds: float) -> str:
+        """Seconds under a minute, whole minutes (rounded up) beyond."""
+        if seconds < 60:
+            return self.tr("{seconds} s").format(seconds=self._locale.toString(max(math.ceil(seconds), 1)))
+        return self.tr("{minutes} min").format(minutes=self._locale.toString(math.ceil(seconds / 60)))
+
+
+class MainWindow(QMainWindow):
+    """Signals: `signOutRequested()`, `switchUserRequested()`, `quitRequested()`."""
+
+    signOutRequested = Signal()
+    switchUserRequested = Signal()
+    quitRequested = Signal()
+
+    def __init__(
+        self,
+        context: DesktopContext,
+        *,
+        session: DesktopSession,
+        screens: Sequence[Screen],
+        settings: DesktopSettings,
+        idle_lock_ms: int | None = None,
+    ) -> None:
+        super().__init__()
+        self._context = context
+        self._settings = settings
+        self._leaving = False  # closing for a sign-out, not a quit
+        self._sync_list: SyncListDialog | None = None
+        user = context.user
+        self.setWindowTitle(self.tr("WardDesk · {name}").format(name=user.full_name))
+
+        # -- banners
+        workspace = QWidget(self)
+        self.offline_banner = _banner(_OFFLINE_STYLE, workspace)
+        self.offline_banner.setAccessibleName(self.tr("Working offline"))
+        self.keyring_banner = _banner(_INFO_STYLE, workspace)
+        self.keyring_banner.setAccessibleName(self.tr("Keyring notice"))
+        self.initial_sync = InitialSyncBanner(workspace)
+        if session.offline:
+            self.offline_banner.setText(
+                self.tr(
+                    "Working offline: {reason} You are working from what this computer saved at the last "
+                    "sync. Your changes are kept and sent when the server is back."
+                ).format(reason=session.offline_reason or "")
+            )
+            self.offline_banner.show()
+        if not session.keyring_available:
+            self.keyring_banner.setText(
+                self.tr(
+                    "This computer has no keyring service: you stay signed in only while WardDesk is open."
+                )
+            )
+            self.keyring_banner.show()
+
+        # -- navigation and screens
+        self.navigation = QListWidget(workspace)
+        self.navigation.setAccessibleName(self.tr("Screens"))
+        self.navigation.setFixedWidth(200)
+        self.screens = QStackedWidget(workspace)
+        self.screen_widgets: dict[str, QWidget] = {}  # the screens built so far
+        self._allowed = screens_for(user.role, screens)
+        self.screen_keys = [screen.key for screen in self._allowed]
+        for screen in self._allowed:
+            # A screen is built the first time it is shown: the first one paints sooner at start.
+            self.screens.addWidget(QWidget(self.screens))
+            item = QListWidgetItem(screen.title, self.navigation)
+            item.setData(Qt.ItemDataRole.UserRole, screen.key)
+        if not self._allowed:
+            empty = QLabel(
+                self.tr("There is nothing for the {role} role in this version of WardDesk yet.").format(
+                    role=role_label(user.role)
+                ),
+                self.screens,
+            )
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            empty.setWordWrap(True)
+            self.screens.addWidget(empty)
+        self.navigation.currentRowChanged.connect(self.show_screen)
+        self.navigation.setCurrentRow(0)
+        self.navigation.setVisible(len(self._allowed) > 1)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.navigation)
+        body.addWidget(self.screens, 1)
+        column = QVBoxLayout(workspace)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.offline_banner)
+        column.addWidget(self.keyring_banner)
+        column.addWidget(self.initial_sync)
+        column.addLayout(body, 1)
+
+        # -- lock
+        self.lock_screen = LockScreen(
+            full_name=user.full_name,
+            username=user.username,
+            check_password=lambda password: password_matches(
+                server_url=session.server_url,
+                username=user.username,
+                password=password,
+                data_dir=session.data_dir,
+            ),
+            executors=context.executors,
+            parent=self,
+        )
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(workspace)
+        self.pages.addWidget(self.lock_screen)
+        self.setCentralWidget(self.pages)
+        self._workspace = workspace
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.lock_screen.switchUserRequested.connect(self.switchUserRequested)
+        minutes = settings.idle_lock_minutes
+        self.idle = IdleWatcher(timeout_ms=idle_lock_ms or minutes * 60_000, parent=self)
+        self.idle.idle.connect(self.lock)
+
+        # -- status bar
+        who = QLabel(self.tr("{name} · {role}").format(name=user.full_name, role=role_label(user.role)), self)
+        who.setAccessibleName(self.tr("Signed-in user"))
+        self.statusBar().addWidget(who)
+        self.sync_status = SyncStatusButton(self)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync_status.clicked.connect(self.open_sync_list)
+        context.sync.statusChanged.connect(self._sync_reported)
+        context.sync.progressed.connect(self._sync_progressed)
+        self.sync_status.show_status(context.sync.status)
+
+        # -- tray: changes to my tickets and bookings, also those that arrived while I was away
+        self.notifier = TrayNotifier(context, parent=self)
+        self.notifier.openRequested.connect(self.open_record)
+
+        # -- menu
+        menu = self.menuBar().addMenu(self.tr("&Session"))
+        self.lock_action = QAction(
+            self.tr("&Lock"), self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock
+        )
+        switch = QAction(self.tr("S&witch user"), self, triggered=self.switchUserRequested)
+        sign_out = QAction(self.tr("Sign &out"), self, triggered=self.signOutRequested)
+        quit_action = QAction(
+            self.tr("&Quit"), self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close
+        )
+        menu.addActions([self.lock_action, switch, sign_out])
+        menu.addSeparator()
+        menu.addAction(quit_action)
+
+        geometry = settings.window_geometry
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
+            self.resize(1280, 820)
+
+    def show_screen(self, row: int) -> QWidget | None:
+        """Show the screen at `row` of the navigation, building it the first time."""
+        if not 0 <= row < len(self._allowed):
+            return None
+        screen = self._allowed[row]
+        widget = self.screen_widgets.get(screen.key)
+        if widget is None:
+            placeholder = self.screens.widget(row)
+            widget = screen.factory(self._context, self.screens)
+            widget.setAccessibleName(screen.title)
+            self.screen_widgets[screen.key] = widget
+            self.screens.insertWidget(row, widget)
+            self.screens.removeWidget(placeholder)
+            placeholder.deleteLater()
+        self.screens.setCurrentIndex(row)
+        if self.navigation.currentRow() != row:
+            self.navigation.setCurrentRow(row)
+        return widget
+
+    def open_record(self, entity: str, record_id: object) -> None:
+        """Show the screen a notification is about, opened on its record."""
+        targets = {"ticket": ("tickets", "select_ticket"), "appointment": ("calendar", "open_appointment")}
+        if entity not in targets or not isinstance(record_id, uuid.UUID):
+            return
+        key, method = targets[entity]
+        for row, screen in enumerate(self._allowed):
+            if screen.key == key:
+                widget = self.show_screen(row)
+                if widget is not None and hasattr(widget, method):
+                    getattr(widget, method)(record_id)
+                self.raise_()
+                self.activateWindow()
+                return
+
+    # -- locking
+
+    @property
+    def locked(self) -> bool:
+        return self.pages.currentWidget() is self.lock_screen
+
+    def showEvent(self, event: object) -> None:  # type: ignore[override]
+        super().showEvent(event)  # type: ignore[arg-type]
+        if not self.locked:
+            self.idle.start()
+
+    def lock(self) -> None:
+        """Hide the user's work until they type their password again (or switch user)."""
+        if self._sync_list is not None:
+            self._sync_list.close()
+        self.idle.stop()
+        self.menuBar().setEnabled(False)
+        self.pages.setCurrentWidget(self.lock_screen)
+        self.lock_screen.reset()
+
+    def unlock(self) -> None:
+        self.pages.setCurrentWidget(self._workspace)
+        self.menuBar().setEnabled(True)
+        self.idle.start()
+
+    # -- sync
+
+    def _sync_reported(self, status: SyncStatus) -> None:
+        self.sync_status.show_status(status)
+        if status.state is Connection.ONLINE:
+            self.offline_banner.hide()  # the server is back: no longer working from the cache alone
+            self.initial_sync.hide()
+        if self._sync_list is not None and self._sync_list.isVisible():
+            self._sync_list.refresh()
+
+    def _sync_progressed(self, progress: PullProgress) -> None:
+        self.sync_status.show_progress(progress)
+        self.initial_sync.show_progress(progress)
+
+    def open_sync_list(self) -> None:
+        """Show the queued, rejected and conflicting changes with their reasons."""
+        if self._sync_list is None:
+            self._sync_list = SyncListDialog(
+                self._context.store, executors=self._context.executors, parent=self
+            )
+        self._sync_list.refresh()
+        self._sync_list.show()
+        self._sync_list.raise_()
+
+    # -- leaving
+
+    def close_for_sign_out(self) -> None:
+        """Close without asking the app to quit: the sign-in window comes next."""
+        self._leaving = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.idle.stop()
+        self._settings.window_geometry = self.saveGeometry()
+        if self._sync_list is not None:
+            self._sync_list.close()
+        super().closeEvent(event)
+        if not self._leaving:
+            self.quitRequested.emit()

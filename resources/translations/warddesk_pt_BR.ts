@@ -1,0 +1,2692 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="pt_BR">
+<context>
+    <name></name>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="33"/>
+        <source>Appointment</source>
+        <comment>{day}, {start} to {end}</comment>
+        <translation type="unfinished">Consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="41"/>
+        <source>Appointment</source>
+        <comment>Status: {status}</comment>
+        <translation type="unfinished">Consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="44"/>
+        <source>Appointment</source>
+        <comment>Waiting for the server&apos;s answer</comment>
+        <translation type="unfinished">Consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="46"/>
+        <source>Appointment</source>
+        <comment>Reason: {reason}</comment>
+        <translation type="unfinished">Consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="80"/>
+        <source>Reason</source>
+        <translation type="unfinished">Motivo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="134"/>
+        <source>Approve refill ticket</source>
+        <translation type="unfinished">Aprovar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <source>Medication</source>
+        <translation type="unfinished">Medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <source>Requested</source>
+        <translation type="unfinished">Solicitado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="163"/>
+        <source>Approve</source>
+        <translation type="unfinished">Aprovar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <source>Reason (when less)</source>
+        <translation type="unfinished">Motivo (se menos)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="148"/>
+        <source>Quantity approved of {medication}</source>
+        <translation type="unfinished">Quantidade aprovada de {medication}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="151"/>
+        <source>Why less of {medication}</source>
+        <translation type="unfinished">Por que menos {medication}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="152"/>
+        <source>e.g. out of stock, dose changed</source>
+        <translation type="unfinished">ex.: sem estoque, dose alterada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="160"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="228"/>
+        <source>Note for the ward (optional)</source>
+        <translation type="unfinished">Observação para a unidade (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="161"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="229"/>
+        <source>Note for the ward</source>
+        <translation type="unfinished">Observação para a unidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="173"/>
+        <source>Say why less {medication} is approved.</source>
+        <translation type="unfinished">Diga por que foi aprovado menos {medication}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="175"/>
+        <source>Nothing is approved: reject the ticket instead, with the reason.</source>
+        <translation type="unfinished">Nada foi aprovado: recuse o pedido, informando o motivo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="194"/>
+        <source>Dispatch refill ticket</source>
+        <translation type="unfinished">Despachar pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="22"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="50"/>
+        <source>Approved</source>
+        <translation type="unfinished">Aprovado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <source>Sent before</source>
+        <translation type="unfinished">Já enviado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <source>Send now</source>
+        <translation type="unfinished">Enviar agora</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="209"/>
+        <source>Quantity of {medication} sent now</source>
+        <translation type="unfinished">Quantidade de {medication} enviada agora</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="213"/>
+        <source>Keep the rest open: it will be sent later</source>
+        <translation type="unfinished">Manter o restante em aberto: será enviado depois</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="214"/>
+        <source>Cancel the rest: it will not be supplied</source>
+        <translation type="unfinished">Cancelar o restante: não será fornecido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="223"/>
+        <source>What is not sent now:</source>
+        <translation type="unfinished">O que não for enviado agora:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="231"/>
+        <source>Dispatch</source>
+        <translation type="unfinished">Despachar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="243"/>
+        <source>This dispatch sends nothing: enter what is sent now, or cancel the rest.</source>
+        <translation type="unfinished">Este despacho não envia nada: informe o que vai agora ou cancele o restante.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="260"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="288"/>
+        <source>Confirm receipt</source>
+        <translation type="unfinished">Confirmar recebimento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="25"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="53"/>
+        <source>Dispatched</source>
+        <translation type="unfinished">Despachado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="26"/>
+        <source>Received</source>
+        <translation type="unfinished">Recebido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <source>Note</source>
+        <translation type="unfinished">Observação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="275"/>
+        <source>Quantity of {medication} received</source>
+        <translation type="unfinished">Quantidade de {medication} recebida</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="278"/>
+        <source>Note about {medication}</source>
+        <translation type="unfinished">Observação sobre {medication}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="279"/>
+        <source>e.g. 2 ampoules broken</source>
+        <translation type="unfinished">ex.: 2 ampolas quebradas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="298"/>
+        <source>Discrepancy on {lines}: the pharmacy will be told.</source>
+        <translation type="unfinished">Divergência em {lines}: a farmácia será avisada.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="300"/>
+        <source>Everything dispatched arrived.</source>
+        <translation type="unfinished">Tudo o que foi despachado chegou.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="334"/>
+        <source>Refill ticket details</source>
+        <translation type="unfinished">Detalhes do pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="346"/>
+        <source>Medications of the ticket</source>
+        <translation type="unfinished">Medicamentos do pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="286"/>
+        <source>Notes</source>
+        <translation type="unfinished">Observações</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="360"/>
+        <source>Timeline of the ticket</source>
+        <translation type="unfinished">Histórico do pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="366"/>
+        <source>Approve…</source>
+        <translation type="unfinished">Aprovar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="367"/>
+        <source>Reject…</source>
+        <translation type="unfinished">Recusar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="368"/>
+        <source>Start preparation</source>
+        <translation type="unfinished">Iniciar preparação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="369"/>
+        <source>Dispatch…</source>
+        <translation type="unfinished">Despachar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="370"/>
+        <source>Confirm receipt…</source>
+        <translation type="unfinished">Confirmar recebimento…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="371"/>
+        <source>Close ticket</source>
+        <translation type="unfinished">Encerrar pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="372"/>
+        <source>Cancel ticket…</source>
+        <translation type="unfinished">Cancelar pedido…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="386"/>
+        <source>Select a ticket to see its details.</source>
+        <translation type="unfinished">Selecione um pedido para ver os detalhes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="401"/>
+        <source>Timeline</source>
+        <translation type="unfinished">Histórico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="430"/>
+        <source>Ward: {ward}</source>
+        <translation type="unfinished">Unidade: {ward}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="431"/>
+        <source>Requested by: {name}</source>
+        <translation type="unfinished">Solicitado por: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="431"/>
+        <source>you (not sent yet)</source>
+        <translation type="unfinished">você (ainda não enviado)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="133"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="432"/>
+        <source>Needed by: {time}</source>
+        <translation type="unfinished">Necessário até: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="433"/>
+        <source>no deadline</source>
+        <translation type="unfinished">sem prazo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="435"/>
+        <source>Submitted: {time}</source>
+        <translation type="unfinished">Enviado: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="137"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="438"/>
+        <source>Notes: {notes}</source>
+        <translation type="unfinished">Observações: {notes}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="440"/>
+        <source>Rejected because: {reason}</source>
+        <translation type="unfinished">Recusado porque: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="442"/>
+        <source>Cancelled because: {reason}</source>
+        <translation type="unfinished">Cancelado porque: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="444"/>
+        <source>Received with a discrepancy (reported to the pharmacy).</source>
+        <translation type="unfinished">Recebido com divergência (comunicada à farmácia).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="461"/>
+        <source>Cancel is no longer available: the pharmacy has already acted on this ticket (it is {status}). Contact the pharmacy to change it.</source>
+        <translation type="unfinished">Não é mais possível cancelar: a farmácia já atuou neste pedido (ele está {status}). Fale com a farmácia para alterá-lo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="465"/>
+        <source>This ticket has been cancelled.</source>
+        <translation type="unfinished">Este pedido foi cancelado.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="476"/>
+        <source>rest cancelled</source>
+        <translation type="unfinished">restante cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="502"/>
+        <source>{name} ({role})</source>
+        <translation type="unfinished">{name} ({role})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="503"/>
+        <source>{time} · {action} by {who}</source>
+        <translation type="unfinished">{time} · {action} por {who}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="507"/>
+        <source>{time} · {action} on this workstation: {state}</source>
+        <translation type="unfinished">{time} · {action} nesta estação: {state}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="533"/>
+        <source>Reject refill ticket</source>
+        <translation type="unfinished">Recusar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="534"/>
+        <source>Why is this ticket rejected? The ward reads this.</source>
+        <translation type="unfinished">Por que este pedido foi recusado? A unidade lerá esta resposta.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="535"/>
+        <source>Reject</source>
+        <translation type="unfinished">Recusar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="540"/>
+        <source>Cancel refill ticket</source>
+        <translation type="unfinished">Cancelar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="541"/>
+        <source>Why is this ticket no longer needed? The pharmacy reads this.</source>
+        <translation type="unfinished">Por que este pedido não é mais necessário? A farmácia lerá esta resposta.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="542"/>
+        <source>Cancel ticket</source>
+        <translation type="unfinished">Cancelar pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="88"/>
+        <source>Type a medication name or code</source>
+        <translation type="unfinished">Digite o nome ou o código do medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="89"/>
+        <source>Medication, line {number}</source>
+        <translation type="unfinished">Medicamento, linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="98"/>
+        <source>Quantity</source>
+        <translation type="unfinished">Quantidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="99"/>
+        <source>Quantity, line {number}</source>
+        <translation type="unfinished">Quantidade, linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="102"/>
+        <source>Unit, line {number}</source>
+        <translation type="unfinished">Unidade, linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="103"/>
+        <source>Unit…</source>
+        <translation type="unfinished">Unidade…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="107"/>
+        <source>Remove</source>
+        <translation type="unfinished">Remover</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="108"/>
+        <source>Remove line {number}</source>
+        <translation type="unfinished">Remover a linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="210"/>
+        <source>Refill ticket</source>
+        <translation type="unfinished">Pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="210"/>
+        <source>Refill ticket (draft)</source>
+        <translation type="unfinished">Pedido de medicação (rascunho)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="211"/>
+        <source>Refill ticket editor</source>
+        <translation type="unfinished">Editor de pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="215"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="283"/>
+        <source>Ward</source>
+        <translation type="unfinished">Unidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="131"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="226"/>
+        <source>Priority: {priority}</source>
+        <translation type="unfinished">Prioridade: {priority}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="233"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="235"/>
+        <source>Needed by</source>
+        <translation type="unfinished">Necessário até</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="249"/>
+        <source>Notes for the pharmacy</source>
+        <translation type="unfinished">Observações para a farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="250"/>
+        <source>Notes for the pharmacy (optional)</source>
+        <translation type="unfinished">Observações para a farmácia (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="263"/>
+        <source>Add medication</source>
+        <translation type="unfinished">Incluir medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="264"/>
+        <source>Add a medication line</source>
+        <translation type="unfinished">Incluir uma linha de medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="273"/>
+        <source>Save draft</source>
+        <translation type="unfinished">Salvar rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="274"/>
+        <source>Keep the draft on this workstation; it is not sent.</source>
+        <translation type="unfinished">Guarda o rascunho nesta estação; ele não é enviado.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="275"/>
+        <source>Submit to pharmacy</source>
+        <translation type="unfinished">Enviar à farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="277"/>
+        <source>Close</source>
+        <translation type="unfinished">Fechar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="284"/>
+        <source>Priority</source>
+        <translation type="unfinished">Prioridade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="288"/>
+        <source>Medications</source>
+        <translation type="unfinished">Medicamentos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="375"/>
+        <source>Send the ticket to the pharmacy (queued while offline).</source>
+        <translation type="unfinished">Envia o pedido à farmácia (fica na fila enquanto sem conexão).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="377"/>
+        <source>Fix the problems shown first.</source>
+        <translation type="unfinished">Corrija antes os problemas indicados.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="407"/>
+        <source>Draft saved on this workstation at {time}.</source>
+        <translation type="unfinished">Rascunho salvo nesta estação às {time}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="431"/>
+        <source>Not saved: {reason}</source>
+        <translation type="unfinished">Não salvo: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="70"/>
+        <source>The change could not be made: {reason}</source>
+        <translation type="unfinished">Não foi possível fazer a alteração: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="141"/>
+        <source>Number of tickets shown</source>
+        <translation type="unfinished">Número de pedidos exibidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="231"/>
+        <source>{count} tickets shown, {stat} of them STAT</source>
+        <translation type="unfinished">{count} pedidos exibidos, {stat} deles IMEDIATOS</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="314"/>
+        <source>Any priority</source>
+        <translation type="unfinished">Qualquer prioridade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="358"/>
+        <source>Refill tickets of my wards</source>
+        <translation type="unfinished">Pedidos de medicação das minhas unidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="362"/>
+        <source>Show tickets by status</source>
+        <translation type="unfinished">Mostrar pedidos por situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="363"/>
+        <source>Open tickets</source>
+        <translation type="unfinished">Pedidos em aberto</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="364"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="555"/>
+        <source>All tickets</source>
+        <translation type="unfinished">Todos os pedidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="368"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="556"/>
+        <source>Show tickets by priority</source>
+        <translation type="unfinished">Mostrar pedidos por prioridade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="370"/>
+        <source>Show tickets by submission date</source>
+        <translation type="unfinished">Mostrar pedidos por data de envio</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Any time</source>
+        <translation type="unfinished">Qualquer data</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Today</source>
+        <translation type="unfinished">Hoje</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Last 7 days</source>
+        <translation type="unfinished">Últimos 7 dias</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Last 30 days</source>
+        <translation type="unfinished">Últimos 30 dias</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="374"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="558"/>
+        <source>Show tickets of one ward</source>
+        <translation type="unfinished">Mostrar pedidos de uma unidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="375"/>
+        <source>All my wards</source>
+        <translation type="unfinished">Todas as minhas unidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="379"/>
+        <source>New refill ticket…</source>
+        <translation type="unfinished">Novo pedido de medicação…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="69"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="380"/>
+        <source>New refill ticket</source>
+        <translation type="unfinished">Novo pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="390"/>
+        <source>Drafts on this workstation</source>
+        <translation type="unfinished">Rascunhos nesta estação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="393"/>
+        <source>Continue draft</source>
+        <translation type="unfinished">Continuar rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="394"/>
+        <source>Delete draft</source>
+        <translation type="unfinished">Excluir rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="437"/>
+        <source>{medications} · {priority} · saved {time}</source>
+        <translation type="unfinished">{medications} · {priority} · salvo em {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="438"/>
+        <source>(no medication yet)</source>
+        <translation type="unfinished">(ainda sem medicamento)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="447"/>
+        <source>Drafts on this workstation ({count}, not sent)</source>
+        <translation type="unfinished">Rascunhos nesta estação ({count}, não enviados)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="449"/>
+        <source>No drafts on this workstation.</source>
+        <translation type="unfinished">Nenhum rascunho nesta estação.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="543"/>
+        <source>Pharmacy queue</source>
+        <translation type="unfinished">Fila da farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="544"/>
+        <source>Show part of the queue</source>
+        <translation type="unfinished">Mostrar parte da fila</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="545"/>
+        <source>Whole queue</source>
+        <translation type="unfinished">Fila inteira</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="546"/>
+        <source>To approve</source>
+        <translation type="unfinished">A aprovar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="548"/>
+        <source>To prepare and dispatch</source>
+        <translation type="unfinished">A preparar e despachar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="552"/>
+        <source>Dispatched and received</source>
+        <translation type="unfinished">Despachados e recebidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="559"/>
+        <source>All wards</source>
+        <translation type="unfinished">Todas as unidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="20"/>
+        <source>Draft</source>
+        <translation type="unfinished">Rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="21"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="47"/>
+        <source>Submitted</source>
+        <translation type="unfinished">Enviado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="23"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="51"/>
+        <source>Rejected</source>
+        <translation type="unfinished">Recusada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="24"/>
+        <source>In preparation</source>
+        <translation type="unfinished">Em preparação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="27"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="55"/>
+        <source>Closed</source>
+        <translation type="unfinished">Encerrado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="28"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="49"/>
+        <source>Cancelled</source>
+        <translation type="unfinished">Cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
+        <source>STAT</source>
+        <translation type="unfinished">IMEDIATO</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
+        <source>Urgent</source>
+        <translation type="unfinished">Urgente</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
+        <source>Routine</source>
+        <translation type="unfinished">Rotina</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="48"/>
+        <source>Edited</source>
+        <translation type="unfinished">Editado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="70"/>
+        <source>Refill ticket edited</source>
+        <translation type="unfinished">Pedido de medicação editado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="71"/>
+        <source>Refill ticket cancelled</source>
+        <translation type="unfinished">Pedido de medicação cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="72"/>
+        <source>Refill ticket approved</source>
+        <translation type="unfinished">Pedido de medicação aprovado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="73"/>
+        <source>Refill ticket rejected</source>
+        <translation type="unfinished">Pedido de medicação recusado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="74"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="52"/>
+        <source>Preparation started</source>
+        <translation type="unfinished">Preparação iniciada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="75"/>
+        <source>Refill ticket dispatched</source>
+        <translation type="unfinished">Pedido de medicação despachado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="76"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="54"/>
+        <source>Receipt confirmed</source>
+        <translation type="unfinished">Recebimento confirmado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="77"/>
+        <source>Refill ticket closed</source>
+        <translation type="unfinished">Pedido de medicação encerrado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="78"/>
+        <source>Appointment booked</source>
+        <translation type="unfinished">Consulta marcada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="79"/>
+        <source>Appointment moved</source>
+        <translation type="unfinished">Consulta remarcada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="80"/>
+        <source>Appointment cancelled</source>
+        <translation type="unfinished">Consulta cancelada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="81"/>
+        <source>Notification read</source>
+        <translation type="unfinished">Notificação lida</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="105"/>
+        <source>approved</source>
+        <translation type="unfinished">aprovado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="106"/>
+        <source>dispatched</source>
+        <translation type="unfinished">despachado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="107"/>
+        <source>received</source>
+        <translation type="unfinished">recebido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="114"/>
+        <source>line</source>
+        <translation type="unfinished">linha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="124"/>
+        <source>(the server has no record of it)</source>
+        <translation type="unfinished">(o servidor não tem registro disso)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="129"/>
+        <source>Status: {status}</source>
+        <translation type="unfinished">Situação: {status}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="135"/>
+        <source>Starts: {time}</source>
+        <translation type="unfinished">Início: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="139"/>
+        <source>Reason: {reason}</source>
+        <translation type="unfinished">Motivo: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="142"/>
+        <source>The rest stays open</source>
+        <translation type="unfinished">O restante fica em aberto</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="142"/>
+        <source>The rest is cancelled</source>
+        <translation type="unfinished">O restante é cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="146"/>
+        <source>Server version {version}</source>
+        <translation type="unfinished">Versão {version} no servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="147"/>
+        <source>(no details)</source>
+        <translation type="unfinished">(sem detalhes)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="175"/>
+        <location filename="../../desktop/ui/inbox/screen.py" line="321"/>
+        <source>Conflict</source>
+        <translation type="unfinished">Conflito</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="175"/>
+        <source>Refused</source>
+        <translation type="unfinished">Recusada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="206"/>
+        <source>Conflicts and refused changes</source>
+        <translation type="unfinished">Conflitos e alterações recusadas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="211"/>
+        <source>Changes waiting for your decision</source>
+        <translation type="unfinished">Alterações aguardando sua decisão</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="215"/>
+        <source>Nothing waiting: every change made here was accepted.</source>
+        <translation type="unfinished">Nada pendente: todas as alterações feitas aqui foram aceitas.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="223"/>
+        <source>Why the server refused the change</source>
+        <translation type="unfinished">Por que o servidor recusou a alteração</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="226"/>
+        <source>Your version, on this workstation</source>
+        <translation type="unfinished">Sua versão, nesta estação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="229"/>
+        <source>The server&apos;s version</source>
+        <translation type="unfinished">A versão do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="230"/>
+        <source>Keep mine</source>
+        <translation type="unfinished">Manter a minha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="231"/>
+        <source>Send my change again, on top of the server&apos;s version.</source>
+        <translation type="unfinished">Enviar minha alteração de novo, sobre a versão do servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="232"/>
+        <source>Take theirs</source>
+        <translation type="unfinished">Ficar com a do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="233"/>
+        <source>Drop my change; the server&apos;s version stays.</source>
+        <translation type="unfinished">Descartar minha alteração; fica a versão do servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="234"/>
+        <source>Edit and resend…</source>
+        <translation type="unfinished">Editar e reenviar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="235"/>
+        <source>Dismiss</source>
+        <translation type="unfinished">Dispensar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="236"/>
+        <source>I have read why it was refused; forget the change.</source>
+        <translation type="unfinished">Já li por que foi recusada; esquecer a alteração.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="247"/>
+        <source>Why</source>
+        <translation type="unfinished">Por quê</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="249"/>
+        <source>Yours (this workstation)</source>
+        <translation type="unfinished">A sua (nesta estação)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="250"/>
+        <source>The server&apos;s</source>
+        <translation type="unfinished">A do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="324"/>
+        <source>Made here on {time}</source>
+        <translation type="unfinished">Feita aqui em {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="326"/>
+        <source>No reason was given.</source>
+        <translation type="unfinished">Nenhum motivo foi informado.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="385"/>
+        <source>Your change was dropped. Redo it on the ticket as it is now.</source>
+        <translation type="unfinished">Sua alteração foi descartada. Refaça-a no pedido como ele está agora.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="65"/>
+        <source>nurse</source>
+        <translation type="unfinished">enfermagem</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="66"/>
+        <source>pharmacist</source>
+        <translation type="unfinished">farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="67"/>
+        <source>administrator</source>
+        <translation type="unfinished">administração</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="68"/>
+        <source>doctor</source>
+        <translation type="unfinished">médico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="69"/>
+        <source>scheduler</source>
+        <translation type="unfinished">agendamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="78"/>
+        <source>tablet</source>
+        <translation type="unfinished">comprimido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="78"/>
+        <source>tablets</source>
+        <translation type="unfinished">comprimidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="79"/>
+        <source>capsule</source>
+        <translation type="unfinished">cápsula</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="79"/>
+        <source>capsules</source>
+        <translation type="unfinished">cápsulas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="80"/>
+        <source>ampoule</source>
+        <translation type="unfinished">ampola</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="80"/>
+        <source>ampoules</source>
+        <translation type="unfinished">ampolas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="81"/>
+        <source>vial</source>
+        <translation type="unfinished">frasco-ampola</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="81"/>
+        <source>vials</source>
+        <translation type="unfinished">frascos-ampola</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="82"/>
+        <source>bag</source>
+        <translation type="unfinished">bolsa</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="82"/>
+        <source>bags</source>
+        <translation type="unfinished">bolsas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="83"/>
+        <source>bottle</source>
+        <translation type="unfinished">frasco</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="83"/>
+        <source>bottles</source>
+        <translation type="unfinished">frascos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="84"/>
+        <source>tube</source>
+        <translation type="unfinished">bisnaga</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="84"/>
+        <source>tubes</source>
+        <translation type="unfinished">bisnagas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="85"/>
+        <source>inhaler</source>
+        <translation type="unfinished">inalador</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="85"/>
+        <source>inhalers</source>
+        <translation type="unfinished">inaladores</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="86"/>
+        <source>patch</source>
+        <translation type="unfinished">adesivo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="86"/>
+        <source>patches</source>
+        <translation type="unfinished">adesivos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="87"/>
+        <source>suppository</source>
+        <translation type="unfinished">supositório</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="87"/>
+        <source>suppositories</source>
+        <translation type="unfinished">supositórios</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="88"/>
+        <source>ml</source>
+        <translation type="unfinished">ml</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="97"/>
+        <source>Waiting to be sent (offline)</source>
+        <translation type="unfinished">Aguardando envio (sem conexão)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="98"/>
+        <source>Sent, waiting for the server</source>
+        <translation type="unfinished">Enviada, aguardando o servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="99"/>
+        <source>Accepted by the server</source>
+        <translation type="unfinished">Aceita pelo servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="321"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="100"/>
+        <source>Refused by the server</source>
+        <translation type="unfinished">Recusada pelo servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="101"/>
+        <source>Conflicts with a change made elsewhere</source>
+        <translation type="unfinished">Em conflito com uma alteração feita em outro lugar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="111"/>
+        <source>Choose a medication from the formulary.</source>
+        <translation type="unfinished">Escolha um medicamento da padronização.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="112"/>
+        <source>A medication code has 2-32 letters, digits, dots or dashes.</source>
+        <translation type="unfinished">Um código de medicamento tem de 2 a 32 letras, dígitos, pontos ou hifens.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="113"/>
+        <source>Not in the formulary: pick one of the suggestions.</source>
+        <translation type="unfinished">Fora da padronização: escolha uma das sugestões.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="114"/>
+        <source>No longer stocked by the pharmacy.</source>
+        <translation type="unfinished">A farmácia não tem mais este item.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="115"/>
+        <source>Enter a quantity.</source>
+        <translation type="unfinished">Informe a quantidade.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="116"/>
+        <source>The quantity must be a whole number.</source>
+        <translation type="unfinished">A quantidade deve ser um número inteiro.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="117"/>
+        <source>The quantity must be between 1 and 100000.</source>
+        <translation type="unfinished">A quantidade deve estar entre 1 e 100000.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="118"/>
+        <source>Choose a unit.</source>
+        <translation type="unfinished">Escolha a unidade.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="119"/>
+        <source>This medication is dispensed by the {unit}.</source>
+        <translation type="unfinished">Este medicamento é dispensado por {unit}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="122"/>
+        <source>Add at least one medication.</source>
+        <translation type="unfinished">Inclua pelo menos um medicamento.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="123"/>
+        <source>A ticket holds at most 50 medications.</source>
+        <translation type="unfinished">Um pedido comporta no máximo 50 medicamentos.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="124"/>
+        <source>A medication appears twice: put the whole quantity on one line.</source>
+        <translation type="unfinished">Um medicamento aparece duas vezes: coloque a quantidade total em uma só linha.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="125"/>
+        <source>Choose the ward.</source>
+        <translation type="unfinished">Escolha a unidade de internação.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="126"/>
+        <source>The needed-by time is in the past.</source>
+        <translation type="unfinished">O horário de necessidade já passou.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="60"/>
+        <source>{count} updates while you were away</source>
+        <translation type="unfinished">{count} novidades enquanto você esteve fora</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="62"/>
+        <source>{count} updates</source>
+        <translation type="unfinished">{count} novidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="65"/>
+        <source>{count} on your refill tickets</source>
+        <translation type="unfinished">{count} nos seus pedidos de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="67"/>
+        <source>{count} on your bookings</source>
+        <translation type="unfinished">{count} nas suas marcações</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="70"/>
+        <source>{count} other</source>
+        <translation type="unfinished">{count} outras</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="75"/>
+        <source>and {count} more</source>
+        <translation type="unfinished">e mais {count}</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentDetails</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="47"/>
+        <source>Someone else booked this time first.</source>
+        <translation>Outra pessoa marcou este horário primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="50"/>
+        <source>The patient already has an appointment at this time.</source>
+        <translation>O paciente já tem uma consulta neste horário.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="53"/>
+        <source>The doctor does not see patients at this time.</source>
+        <translation>O médico não atende neste horário.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="56"/>
+        <source>The server could not confirm the booking in time.</source>
+        <translation>O servidor não conseguiu confirmar a marcação a tempo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="59"/>
+        <source>You may not book in this calendar.</source>
+        <translation>Você não pode marcar nesta agenda.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="69"/>
+        <source>The server refused the booking.</source>
+        <translation>O servidor recusou a marcação.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="79"/>
+        <source>Requested on this computer</source>
+        <translation>Solicitada neste computador</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="82"/>
+        <source>Move requested on this computer</source>
+        <translation>Remarcação solicitada neste computador</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="85"/>
+        <source>Cancellation requested on this computer</source>
+        <translation>Cancelamento solicitado neste computador</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="88"/>
+        <source>Sent to the server, waiting for its answer</source>
+        <translation>Enviada ao servidor, aguardando a resposta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="91"/>
+        <source>Accepted by the server</source>
+        <translation>Aceita pelo servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="92"/>
+        <source>Refused by the server</source>
+        <translation>Recusada pelo servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="93"/>
+        <source>Changed by someone else meanwhile</source>
+        <translation>Alterada por outra pessoa nesse meio-tempo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="96"/>
+        <source>Moved here from an earlier appointment</source>
+        <translation>Remarcada para cá a partir de outra consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="99"/>
+        <source>Moved to another time</source>
+        <translation>Remarcada para outro horário</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="106"/>
+        <source>Now: {status}</source>
+        <translation>Agora: {status}</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentDetailsDialog</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="127"/>
+        <source>Appointment</source>
+        <translation>Consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="137"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="146"/>
+        <source>Patient:</source>
+        <translation>Paciente:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="147"/>
+        <source>When:</source>
+        <translation>Quando:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="148"/>
+        <source>Doctor:</source>
+        <translation>Médico:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="149"/>
+        <source>Room:</source>
+        <translation>Sala:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="150"/>
+        <source>Status:</source>
+        <translation>Situação:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="151"/>
+        <source>Reason:</source>
+        <translation>Motivo:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="152"/>
+        <source>Cancelled because:</source>
+        <translation>Cancelada porque:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="154"/>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="157"/>
+        <source>Why the server refused it</source>
+        <translation>Por que o servidor recusou</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="167"/>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="169"/>
+        <source>History</source>
+        <translation>Histórico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="173"/>
+        <source>&amp;Move…</source>
+        <translation>&amp;Remarcar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="174"/>
+        <source>Move the appointment</source>
+        <translation>Remarcar a consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="175"/>
+        <source>Cancel &amp;appointment…</source>
+        <translation>Cancelar &amp;consulta…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="176"/>
+        <source>Cancel the appointment</source>
+        <translation>Cancelar a consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="177"/>
+        <source>&amp;Close</source>
+        <translation>&amp;Fechar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="200"/>
+        <source>A patient not on this computer</source>
+        <translation>Um paciente que não está neste computador</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="204"/>
+        <source>None</source>
+        <translation>Nenhuma</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="209"/>
+        <source>Requested: it will be confirmed when the server answers.</source>
+        <translation>Solicitada: será confirmada quando o servidor responder.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="225"/>
+        <source>The next free times the server offered:</source>
+        <translation>Os próximos horários livres oferecidos pelo servidor:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="228"/>
+        <source>Book {when} instead</source>
+        <translation>Marcar {when} em vez disso</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="236"/>
+        <source>The server offered no other time; pick one in the calendar.</source>
+        <translation>O servidor não ofereceu outro horário; escolha um na agenda.</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentStatus</name>
+    <message>
+        <location filename="../../desktop/ui/theme.py" line="40"/>
+        <source>Requested</source>
+        <translation>Solicitada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/theme.py" line="41"/>
+        <source>Held</source>
+        <translation>Reservada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/theme.py" line="42"/>
+        <source>Confirmed</source>
+        <translation>Confirmada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/theme.py" line="43"/>
+        <source>Rejected</source>
+        <translation>Recusada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/theme.py" line="44"/>
+        <source>Cancelled</source>
+        <translation>Cancelada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/theme.py" line="45"/>
+        <source>Completed</source>
+        <translation>Realizada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/theme.py" line="46"/>
+        <source>No-show</source>
+        <translation>Não compareceu</translation>
+    </message>
+</context>
+<context>
+    <name>BookingDialog</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="135"/>
+        <source>Book an appointment</source>
+        <translation>Marcar uma consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="147"/>
+        <source>Type a name or an MRN</source>
+        <translation>Digite um nome ou um prontuário</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="148"/>
+        <source>Patient</source>
+        <translation>Paciente</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="166"/>
+        <source>Date</source>
+        <translation>Data</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="170"/>
+        <source>Start time</source>
+        <translation>Hora de início</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="176"/>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="177"/>
+        <source>Duration in minutes</source>
+        <translation>Duração em minutos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="180"/>
+        <source>Room</source>
+        <translation>Sala</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="181"/>
+        <source>No room</source>
+        <translation>Sem sala</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="187"/>
+        <source>Why the patient comes (optional)</source>
+        <translation>Por que o paciente vem (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="188"/>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="198"/>
+        <source>You are working offline. The appointment is saved on this computer as requested and will be confirmed when the server answers.</source>
+        <translation>Você está trabalhando sem conexão. A consulta fica salva neste computador como solicitada e será confirmada quando o servidor responder.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="203"/>
+        <source>The server confirms the appointment in a moment.</source>
+        <translation>O servidor confirma a consulta em instantes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="207"/>
+        <source>&amp;Patient:</source>
+        <translation>&amp;Paciente:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="209"/>
+        <source>&amp;Date:</source>
+        <translation>&amp;Data:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="210"/>
+        <source>&amp;Time:</source>
+        <translation>&amp;Hora:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="211"/>
+        <source>D&amp;uration:</source>
+        <translation>D&amp;uração:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="212"/>
+        <source>R&amp;oom:</source>
+        <translation>S&amp;ala:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="213"/>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Motivo:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="219"/>
+        <source>&amp;Book</source>
+        <translation>&amp;Marcar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="220"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="248"/>
+        <source>No patient on this computer matches “{text}”.</source>
+        <translation>Nenhum paciente neste computador corresponde a “{text}”.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="264"/>
+        <source>Born {date}</source>
+        <translation>Nascido(a) em {date}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="298"/>
+        <source>This time is outside {doctor}&apos;s hours: the server will refuse it.</source>
+        <translation>Este horário está fora do expediente de {doctor}: o servidor vai recusá-lo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="140"/>
+        <source>Appointment with {doctor}</source>
+        <translation>Consulta com {doctor}</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarCanvas</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/canvas.py" line="218"/>
+        <source>Calendar</source>
+        <translation>Agenda</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/canvas.py" line="531"/>
+        <source>{doctor}, {day} at {time}: free</source>
+        <translation>{doctor}, {day} às {time}: livre</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/canvas.py" line="534"/>
+        <source>{doctor}, {day} at {time}: outside opening hours</source>
+        <translation>{doctor}, {day} às {time}: fora do horário de atendimento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/canvas.py" line="783"/>
+        <source>{count} booked</source>
+        <translation>{count} marcadas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/canvas.py" line="783"/>
+        <source>Nothing booked</source>
+        <translation>Nada marcado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/canvas.py" line="785"/>
+        <source>{count} outside these hours</source>
+        <translation>{count} fora deste horário</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarNavigationBar</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/navigation.py" line="23"/>
+        <source>Today</source>
+        <translation>Hoje</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/navigation.py" line="24"/>
+        <location filename="../../desktop/ui/calendar/navigation.py" line="25"/>
+        <source>Go to today</source>
+        <translation>Ir para hoje</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/navigation.py" line="47"/>
+        <source>Dates shown</source>
+        <translation>Datas exibidas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/navigation.py" line="55"/>
+        <location filename="../../desktop/ui/calendar/navigation.py" line="56"/>
+        <source>Go to date</source>
+        <translation>Ir para a data</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarScreen</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="101"/>
+        <source>Calendar</source>
+        <translation>Agenda</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="103"/>
+        <source>&amp;Week</source>
+        <translation>&amp;Semana</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="105"/>
+        <source>&amp;Day</source>
+        <translation>&amp;Dia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="105"/>
+        <source>Doctors&apos; &amp;day</source>
+        <translation>&amp;Dia dos médicos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="112"/>
+        <source>Show one doctor&apos;s week</source>
+        <translation>Mostrar a semana de um médico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="113"/>
+        <source>Show one day of several doctors</source>
+        <translation>Mostrar um dia de vários médicos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="118"/>
+        <source>Department</source>
+        <translation>Departamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="120"/>
+        <source>De&amp;partment:</source>
+        <translation>De&amp;partamento:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="125"/>
+        <source>D&amp;octor:</source>
+        <translation>Mé&amp;dico:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="130"/>
+        <source>Export iCalendar…</source>
+        <translation>Exportar iCalendar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="131"/>
+        <source>Export the doctor&apos;s calendar as iCalendar</source>
+        <translation>Exportar a agenda do médico como iCalendar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="132"/>
+        <source>The week shown and the seven after it, as an .ics file</source>
+        <translation>A semana exibida e as sete seguintes, como arquivo .ics</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="134"/>
+        <source>Day list as PDF…</source>
+        <translation>Lista do dia em PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="135"/>
+        <source>Save the doctor&apos;s day list as PDF</source>
+        <translation>Salvar a lista do dia do médico em PDF</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="140"/>
+        <source>Message</source>
+        <translation>Mensagem</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="144"/>
+        <source>Loading the calendar…</source>
+        <translation>Carregando a agenda…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="245"/>
+        <source>Your calendar appears here after the first sync with the server.</source>
+        <translation>Sua agenda aparece aqui depois da primeira sincronização com o servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="247"/>
+        <source>The doctors&apos; calendars appear here after the first sync with the server.</source>
+        <translation>As agendas dos médicos aparecem aqui depois da primeira sincronização com o servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="253"/>
+        <source>All departments</source>
+        <translation>Todos os departamentos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="345"/>
+        <source>Your calendar is read-only here: ask a scheduler to book appointments.</source>
+        <translation>Aqui sua agenda é somente leitura: peça a um agendador para marcar consultas.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="380"/>
+        <source>Saved as requested on this computer: it will be confirmed when the server answers.</source>
+        <translation>Salva como solicitada neste computador: será confirmada quando o servidor responder.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="382"/>
+        <source>Requested: the server confirms it in a moment.</source>
+        <translation>Solicitada: o servidor confirma em instantes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="453"/>
+        <source>Cancellation saved.</source>
+        <translation>Cancelamento salvo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="500"/>
+        <source>Export iCalendar</source>
+        <translation>Exportar iCalendar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="500"/>
+        <source>iCalendar (*.ics)</source>
+        <translation>iCalendar (*.ics)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="514"/>
+        <source>{count} appointments exported to {path}.</source>
+        <translation>{count} consultas exportadas para {path}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="534"/>
+        <source>Save the day list</source>
+        <translation>Salvar a lista do dia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="534"/>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="554"/>
+        <source>The day list of {day} was saved to {path}.</source>
+        <translation>A lista do dia {day} foi salva em {path}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="123"/>
+        <source>Doctor</source>
+        <translation>Médico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="342"/>
+        <source>The patient list is still loading; try again in a moment.</source>
+        <translation>A lista de pacientes ainda está carregando; tente de novo em instantes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="569"/>
+        <source>You may not change appointments in this calendar.</source>
+        <translation>Você não pode alterar consultas nesta agenda.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="572"/>
+        <source>That time has already passed: choose a later one.</source>
+        <translation>Esse horário já passou: escolha um mais tarde.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="575"/>
+        <source>That patient is not on this computer yet: sync and try again.</source>
+        <translation>Esse paciente ainda não está neste computador: sincronize e tente de novo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="578"/>
+        <source>That doctor is not on this computer yet: sync and try again.</source>
+        <translation>Esse médico ainda não está neste computador: sincronize e tente de novo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="581"/>
+        <source>That appointment is no longer on this computer.</source>
+        <translation>Essa consulta não está mais neste computador.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="584"/>
+        <source>Only a confirmed appointment can be moved or cancelled; wait for the server.</source>
+        <translation>Só uma consulta confirmada pode ser remarcada ou cancelada; aguarde o servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="587"/>
+        <source>Write a reason of at least 3 characters.</source>
+        <translation>Escreva um motivo de pelo menos 3 caracteres.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="591"/>
+        <source>The change was not saved: {detail}</source>
+        <translation>A alteração não foi salva: {detail}</translation>
+    </message>
+</context>
+<context>
+    <name>CancelDialog</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="319"/>
+        <source>Cancel the appointment</source>
+        <translation>Cancelar a consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="324"/>
+        <source>Reason for cancelling</source>
+        <translation>Motivo do cancelamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="325"/>
+        <source>Why is it cancelled? (required)</source>
+        <translation>Por que ela é cancelada? (obrigatório)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="328"/>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Motivo:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="334"/>
+        <source>Cancel &amp;appointment</source>
+        <translation>Cancelar &amp;consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="335"/>
+        <source>&amp;Keep it</source>
+        <translation>&amp;Manter</translation>
+    </message>
+</context>
+<context>
+    <name>DayList</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="18"/>
+        <source>{doctor} · {day}</source>
+        <translation>{doctor} · {day}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="27"/>
+        <source>(not yet confirmed)</source>
+        <translation>(ainda não confirmada)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="38"/>
+        <source>No appointments.</source>
+        <translation>Nenhuma consulta.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="44"/>
+        <source>Time</source>
+        <translation>Horário</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="45"/>
+        <source>Patient</source>
+        <translation>Paciente</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="46"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="47"/>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/print_day.py" line="63"/>
+        <source>Day list</source>
+        <translation>Lista do dia</translation>
+    </message>
+</context>
+<context>
+    <name>InitialSyncBanner</name>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="68"/>
+        <source>Initial sync progress</source>
+        <translation>Progresso da sincronização inicial</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="95"/>
+        <source>Preparing this computer for offline work: {rows} records downloaded so far ({rate} a second, {elapsed} s). You can keep working meanwhile.</source>
+        <translation>Preparando este computador para trabalhar offline: {rows} registros baixados até agora ({rate} por segundo, {elapsed} s). Você pode continuar trabalhando enquanto isso.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="115"/>
+        <source>Preparing this computer for offline work: {done} of {total} records. You can keep working meanwhile.</source>
+        <translation>Preparando este computador para trabalhar offline: {done} de {total} registros. Você pode continuar trabalhando enquanto isso.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="119"/>
+        <source>Preparing this computer for offline work: {done} of {total} records · about {left} left. You can keep working meanwhile.</source>
+        <translation>Preparando este computador para trabalhar offline: {done} de {total} registros · faltam cerca de {left}. Você pode continuar trabalhando enquanto isso.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="127"/>
+        <source>{seconds} s</source>
+        <translation>{seconds} s</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="128"/>
+        <source>{minutes} min</source>
+        <translation>{minutes} min</translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="89"/>
+        <source>Locked</source>
+        <translation>Bloqueado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="95"/>
+        <source>WardDesk is locked</source>
+        <translation>O WardDesk está bloqueado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="102"/>
+        <source>Signed in as {name} ({username}).</source>
+        <translation>Conectado como {name} ({username}).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="107"/>
+        <source>Password</source>
+        <translation>Senha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="111"/>
+        <source>Unlock message</source>
+        <translation>Mensagem de desbloqueio</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="112"/>
+        <source>Unlock</source>
+        <translation>Desbloquear</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="114"/>
+        <source>Switch user</source>
+        <translation>Trocar de usuário</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="115"/>
+        <source>Sign out and let someone else sign in</source>
+        <translation>Sair e deixar outra pessoa entrar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="118"/>
+        <source>&amp;Password:</source>
+        <translation>&amp;Senha:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="149"/>
+        <source>Enter your password to unlock.</source>
+        <translation>Digite sua senha para desbloquear.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/lock_screen.py" line="165"/>
+        <source>That is not your password. Try again, or switch user.</source>
+        <translation>Essa não é a sua senha. Tente de novo ou troque de usuário.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="115"/>
+        <source>WardDesk · {name}</source>
+        <translation>WardDesk · {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="120"/>
+        <source>Working offline</source>
+        <translation>Trabalhando offline</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="122"/>
+        <source>Keyring notice</source>
+        <translation>Aviso sobre o chaveiro</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="127"/>
+        <source>Working offline: {reason} You are working from what this computer saved at the last sync. Your changes are kept and sent when the server is back.</source>
+        <translation>Trabalhando offline: {reason} Você está trabalhando com o que este computador guardou na última sincronização. Suas alterações ficam guardadas e são enviadas quando o servidor voltar.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="135"/>
+        <source>This computer has no keyring service: you stay signed in only while WardDesk is open.</source>
+        <translation>Este computador não tem serviço de chaveiro: você continua conectado apenas enquanto o WardDesk estiver aberto.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="142"/>
+        <source>Screens</source>
+        <translation>Telas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="155"/>
+        <source>There is nothing for the {role} role in this version of WardDesk yet.</source>
+        <translation>Ainda não há nada para o perfil {role} nesta versão do WardDesk.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="205"/>
+        <source>{name} · {role}</source>
+        <translation>{name} · {role}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="206"/>
+        <source>Signed-in user</source>
+        <translation>Usuário conectado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="216"/>
+        <source>&amp;Session</source>
+        <translation>&amp;Sessão</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="218"/>
+        <source>&amp;Lock</source>
+        <translation>&amp;Bloquear</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="220"/>
+        <source>S&amp;witch user</source>
+        <translation>&amp;Trocar de usuário</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="221"/>
+        <source>Sign &amp;out</source>
+        <translation>&amp;Sair</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/main_window.py" line="223"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Fechar o WardDesk</translation>
+    </message>
+</context>
+<context>
+    <name>MultiDoctorDayView</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/views.py" line="226"/>
+        <source>Day of several doctors</source>
+        <translation>Dia de vários médicos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/views.py" line="236"/>
+        <source>Previous day</source>
+        <translation>Dia anterior</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/views.py" line="236"/>
+        <source>Next day</source>
+        <translation>Próximo dia</translation>
+    </message>
+</context>
+<context>
+    <name>PatientSearchModel</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/booking_dialog.py" line="66"/>
+        <source>Born {date}</source>
+        <translation>Nascido(a) em {date}</translation>
+    </message>
+</context>
+<context>
+    <name>RescheduleDialog</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="263"/>
+        <source>Move the appointment</source>
+        <translation>Remarcar a consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="270"/>
+        <source>New date</source>
+        <translation>Nova data</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="274"/>
+        <source>New start time</source>
+        <translation>Nova hora de início</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="278"/>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="279"/>
+        <source>Duration in minutes</source>
+        <translation>Duração em minutos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="281"/>
+        <source>The appointment keeps its place until the server confirms the new time.</source>
+        <translation>A consulta mantém o horário atual até o servidor confirmar o novo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="285"/>
+        <source>New &amp;date:</source>
+        <translation>Nova &amp;data:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="286"/>
+        <source>New &amp;time:</source>
+        <translation>Nova &amp;hora:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="287"/>
+        <source>D&amp;uration:</source>
+        <translation>D&amp;uração:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="291"/>
+        <source>&amp;Move</source>
+        <translation>&amp;Remarcar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="292"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+</context>
+<context>
+    <name>Role</name>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="79"/>
+        <source>Doctor</source>
+        <translation>Médico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="80"/>
+        <source>Nurse</source>
+        <translation>Enfermagem</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="81"/>
+        <source>Pharmacist</source>
+        <translation>Farmacêutico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="82"/>
+        <source>Scheduler</source>
+        <translation>Agendamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="83"/>
+        <source>Administrator</source>
+        <translation>Administrador</translation>
+    </message>
+</context>
+<context>
+    <name>Screens</name>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="57"/>
+        <source>Calendar</source>
+        <translation>Agenda</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="63"/>
+        <source>Refill tickets</source>
+        <translation>Pedidos de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="69"/>
+        <source>Conflicts</source>
+        <translation>Conflitos</translation>
+    </message>
+</context>
+<context>
+    <name>Shell</name>
+    <message>
+        <location filename="../../desktop/ui/shell/flow.py" line="39"/>
+        <source>WardDesk: something went wrong</source>
+        <translation>WardDesk: algo deu errado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/flow.py" line="41"/>
+        <source>A background task failed. Your saved work is safe; try again, and if this keeps happening tell IT what you were doing.</source>
+        <translation>Uma tarefa em segundo plano falhou. Seu trabalho salvo está seguro; tente de novo e, se continuar acontecendo, conte à equipe de TI o que você estava fazendo.</translation>
+    </message>
+</context>
+<context>
+    <name>SignIn</name>
+    <message>
+        <location filename="../../desktop/ops/session.py" line="196"/>
+        <source>The server cannot be reached, and {username} has not signed in on this computer before, so WardDesk cannot check the password. Sign in once while the network works, or use a computer you have used before.</source>
+        <translation>Não foi possível acessar o servidor, e {username} nunca entrou neste computador antes, então o WardDesk não tem como conferir a senha. Entre uma vez enquanto a rede estiver funcionando ou use um computador que você já usou.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ops/session.py" line="209"/>
+        <source>Wrong user name or password (checked on this computer: the server cannot be reached).</source>
+        <translation>Usuário ou senha incorretos (conferido neste computador: não foi possível acessar o servidor).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ops/session.py" line="217"/>
+        <source>This computer&apos;s offline sign-in data for {username} is damaged; sign in while online.</source>
+        <translation>Os dados de acesso offline de {username} neste computador estão danificados; entre enquanto estiver online.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ops/session.py" line="265"/>
+        <source>The server refused the sign-in (HTTP {status}).</source>
+        <translation>O servidor recusou o acesso (HTTP {status}).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ops/session.py" line="304"/>
+        <source>The server at {server} cannot be reached.</source>
+        <translation>Não foi possível acessar o servidor em {server}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ops/session.py" line="308"/>
+        <source>The server at {server} is not answering (HTTP {status}).</source>
+        <translation>O servidor em {server} não está respondendo (HTTP {status}).</translation>
+    </message>
+</context>
+<context>
+    <name>SignInWindow</name>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="52"/>
+        <source>WardDesk: sign in</source>
+        <translation>WardDesk: entrar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="53"/>
+        <source>Sign in to WardDesk</source>
+        <translation>Entrar no WardDesk</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="55"/>
+        <source>WardDesk</source>
+        <translation>WardDesk</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="60"/>
+        <source>Sign in with your hospital account.</source>
+        <translation>Entre com sua conta do hospital.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="63"/>
+        <source>Server address</source>
+        <translation>Endereço do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="66"/>
+        <source>User name</source>
+        <translation>Usuário</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="69"/>
+        <source>Password</source>
+        <translation>Senha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="75"/>
+        <source>Sign-in message</source>
+        <translation>Mensagem de acesso</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="82"/>
+        <source>Keyring notice</source>
+        <translation>Aviso sobre o chaveiro</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="88"/>
+        <source>Signing in</source>
+        <translation>Entrando</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="90"/>
+        <source>&amp;Sign in</source>
+        <translation>&amp;Entrar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="95"/>
+        <source>Ser&amp;ver:</source>
+        <translation>Ser&amp;vidor:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="96"/>
+        <source>&amp;User name:</source>
+        <translation>&amp;Usuário:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="97"/>
+        <source>&amp;Password:</source>
+        <translation>&amp;Senha:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="133"/>
+        <source>This computer has no keyring service to keep your sign-in safely, so you will stay signed in only while WardDesk is open. Nothing secret is written to disk.</source>
+        <translation>Este computador não tem serviço de chaveiro para guardar seu acesso com segurança, então você continuará conectado apenas enquanto o WardDesk estiver aberto. Nada secreto é gravado no disco.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="152"/>
+        <source>Enter the server address, for example https://warddesk.hospital.example.</source>
+        <translation>Digite o endereço do servidor, por exemplo https://warddesk.hospital.example.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="156"/>
+        <source>Enter your user name and password.</source>
+        <translation>Digite seu usuário e sua senha.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sign_in.py" line="175"/>
+        <source>Signing in failed unexpectedly. Try again; if it keeps failing, call IT.</source>
+        <translation>O acesso falhou de forma inesperada. Tente de novo; se continuar falhando, chame a equipe de TI.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncList</name>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="36"/>
+        <source>Submit refill ticket</source>
+        <translation>Enviar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="37"/>
+        <source>Edit refill ticket</source>
+        <translation>Editar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="38"/>
+        <source>Cancel refill ticket</source>
+        <translation>Cancelar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="39"/>
+        <source>Approve refill ticket</source>
+        <translation>Aprovar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="40"/>
+        <source>Reject refill ticket</source>
+        <translation>Recusar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="41"/>
+        <source>Start preparing refill</source>
+        <translation>Começar a preparar a reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="44"/>
+        <source>Dispatch refill</source>
+        <translation>Despachar reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="45"/>
+        <source>Confirm refill received</source>
+        <translation>Confirmar recebimento da reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="46"/>
+        <source>Close refill ticket</source>
+        <translation>Encerrar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="47"/>
+        <source>Book appointment</source>
+        <translation>Marcar consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="48"/>
+        <source>Reschedule appointment</source>
+        <translation>Remarcar consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="49"/>
+        <source>Cancel appointment</source>
+        <translation>Cancelar consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="50"/>
+        <source>Mark notification read</source>
+        <translation>Marcar notificação como lida</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="57"/>
+        <source>Waiting to be sent</source>
+        <translation>Aguardando envio</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="58"/>
+        <source>Sent, waiting for the server</source>
+        <translation>Enviada, aguardando o servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="59"/>
+        <source>Applied</source>
+        <translation>Aplicada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="60"/>
+        <source>Rejected</source>
+        <translation>Recusada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="61"/>
+        <source>Conflict: someone changed it first</source>
+        <translation>Conflito: outra pessoa alterou antes</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="101"/>
+        <source>Change</source>
+        <translation>Alteração</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="102"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="103"/>
+        <source>Made</source>
+        <translation>Feita em</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="104"/>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+</context>
+<context>
+    <name>SyncListDialog</name>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="135"/>
+        <source>Changes not yet settled</source>
+        <translation>Alterações ainda não concluídas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="140"/>
+        <source>Queued, rejected and conflicting changes</source>
+        <translation>Alterações na fila, recusadas e em conflito</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="171"/>
+        <source>Every change you made that the server has not accepted yet. Waiting changes are sent automatically; rejected ones say why.</source>
+        <translation>Todas as alterações que você fez e que o servidor ainda não aceitou. As que estão aguardando são enviadas automaticamente; as recusadas dizem o motivo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="176"/>
+        <source>All your changes have reached the server.</source>
+        <translation>Todas as suas alterações chegaram ao servidor.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatus</name>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="16"/>
+        <source>Online</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="17"/>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="18"/>
+        <source>Syncing…</source>
+        <translation>Sincronizando…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="19"/>
+        <source>Server unavailable</source>
+        <translation>Servidor indisponível</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="20"/>
+        <source>Update required</source>
+        <translation>Atualização necessária</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="21"/>
+        <source>Sign in again to sync</source>
+        <translation>Entre de novo para sincronizar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="22"/>
+        <source>Sync failed</source>
+        <translation>Falha na sincronização</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="23"/>
+        <source>Local storage problem</source>
+        <translation>Problema no armazenamento local</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusButton</name>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="82"/>
+        <source>Syncing… {rows} records</source>
+        <translation>Sincronizando… {rows} registros</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="86"/>
+        <source>Queued: {count}</source>
+        <translation>Na fila: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="88"/>
+        <source>Rejected: {count}</source>
+        <translation>Recusadas: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="90"/>
+        <source>Conflicts: {count}</source>
+        <translation>Conflitos: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="95"/>
+        <source>Click to see the changes not yet settled.</source>
+        <translation>Clique para ver as alterações ainda não concluídas.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="96"/>
+        <source>Sync status</source>
+        <translation>Situação da sincronização</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="101"/>
+        <source>Not synced yet</source>
+        <translation>Ainda não sincronizado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/shell/status_bar.py" line="108"/>
+        <source>Last sync {time}</source>
+        <translation>Última sincronização {time}</translation>
+    </message>
+</context>
+<context>
+    <name>WeekView</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/views.py" line="190"/>
+        <source>Week of {doctor}</source>
+        <translation>Semana de {doctor}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/views.py" line="209"/>
+        <source>{doctor} · {start} – {end}</source>
+        <translation>{doctor} · {start} – {end}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/views.py" line="216"/>
+        <source>Previous week</source>
+        <translation>Semana anterior</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/views.py" line="216"/>
+        <source>Next week</source>
+        <translation>Próxima semana</translation>
+    </message>
+</context>
+<context>
+    <name>text</name>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="68"/>
+        <source>Priority</source>
+        <translation type="unfinished">Prioridade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="69"/>
+        <source>Status</source>
+        <translation type="unfinished">Situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="70"/>
+        <source>Ward</source>
+        <translation type="unfinished">Unidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="71"/>
+        <source>Medications</source>
+        <translation type="unfinished">Medicamentos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="72"/>
+        <source>Needed by</source>
+        <translation type="unfinished">Necessário até</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="73"/>
+        <source>Submitted</source>
+        <translation type="unfinished">Enviado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="74"/>
+        <source>Requested by</source>
+        <translation type="unfinished">Solicitado por</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="75"/>
+        <source>On this workstation</source>
+        <translation type="unfinished">Nesta estação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="290"/>
+        <source> · discrepancy</source>
+        <translation type="unfinished"> · divergência</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="301"/>
+        <source>Waiting for the server</source>
+        <translation type="unfinished">Aguardando o servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="309"/>
+        <source>+{count} more</source>
+        <translation type="unfinished">+{count} outros</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="315"/>
+        <source>Priority: {priority}</source>
+        <translation type="unfinished">Prioridade: {priority}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="316"/>
+        <source>Status: {status}</source>
+        <translation type="unfinished">Situação: {status}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="321"/>
+        <source>Needed by {time}</source>
+        <translation type="unfinished">Necessário até {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="323"/>
+        <source>A change made here is waiting for the server.</source>
+        <translation type="unfinished">Uma alteração feita aqui aguarda o servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="325"/>
+        <source>Received with a discrepancy.</source>
+        <translation type="unfinished">Recebido com divergência.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/model.py" line="382"/>
+        <source>{label}, dispensed by the {unit}</source>
+        <translation type="unfinished">{label}, dispensado por {unit}</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,143 @@
+"""The sync protocol between the desktop and the sync server (version 1).
+
+Push (POST /sync/push): a batch of one client's mutations, in the order the client made them. Each
+mutation carries the client's id, a per-client mutation number that increases by one (1, 2, 3...), an
+idempotency key, the named operation with its entity and payload, and the version of the record it was
+made on. The answer says, per mutation, `applied` (with the server's new version), `rejected` (a final
+answer with a code and a reason for the person who made it) or `conflict` (with the server's current
+record). A mutation number the server has seen is answered with its stored result; a gap is refused.
+A temporary failure stops the batch (the client retries later); a rejection does not block the queue.
+
+Pull (GET /sync/pull): the changes in the caller's scope since an opaque cursor, paged, with tombstones
+for deletes, `has_more` and the next cursor. `wait` > 0 makes it a long poll that answers as soon as
+something changes. `reset_required` tells a client whose cursor is older than the tombstone window to
+drop its cache and fetch a fresh snapshot instead of resurrecting deleted rows.
+
+Every request sends the protocol version in the `X-WardDesk-Protocol` header; a client older than
+MIN_SUPPORTED_VERSION gets 426 with code `update_required`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+MIN_SUPPORTED_VERSION = 1
+PROTOCOL_HEADER = "X-WardDesk-Protocol"
+MAX_PUSH_BATCH = 100
+MAX_PULL_LIMIT = 1000
+MAX_LONG_POLL_SECONDS = 30
+
+
+class Entity(StrEnum):
+    """Record kinds the desktop caches."""
+
+    WARD = "ward"
+    ROOM = "room"
+    DOCTOR = "doctor"
+    PATIENT = "patient"
+    MEDICATION = "medication"
+    AVAILABILITY = "availability"  # one record per doctor: rules + exceptions
+    APPOINTMENT = "appointment"
+    TICKET = "ticket"
+    NOTIFICATION = "notification"
+
+
+class MutationName(StrEnum):
+    """The operations a client may queue. Payload shapes are in shared/tickets.py and shared/booking.py."""
+
+    TICKET_SUBMIT = "ticket.submit"
+    TICKET_EDIT = "ticket.edit"
+    TICKET_CANCEL = "ticket.cancel"
+    TICKET_APPROVE = "ticket.approve"
+    TICKET_REJECT = "ticket.reject"
+    TICKET_START_PREPARATION = "ticket.start_preparation"
+    TICKET_DISPATCH = "ticket.dispatch"
+    TICKET_RECEIVE = "ticket.receive"
+    TICKET_CLOSE = "ticket.close"
+    APPOINTMENT_BOOK = "appointment.book"
+    APPOINTMENT_RESCHEDULE = "appointment.reschedule"
+    APPOINTMENT_CANCEL = "appointment.cancel"
+    NOTIFICATION_READ = "notification.read"
+
+
+class Mutation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: uuid.UUID
+    mutation_id: int = Field(ge=1, le=2**62, description="Per-client number, increasing by one")
+    idempotency_key: uuid.UUID
+    name: MutationName
+    entity_id: uuid.UUID = Field(description="The record the mutation acts on (client-made for creations)")
+    base_version: int | None = Field(
+        default=None, ge=0, le=2**62, description="Server version the change was made on; None for creations"
+    )
+    payload: dict[str, Any] = Field(default_factory=dict)
+    made_at: datetime
+
+
+class PushRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: uuid.UUID
+    mutations: list[Mutation] = Field(max_length=MAX_PUSH_BATCH)
+
+
+class MutationStatus(StrEnum):
+    APPLIED = "applied"
+    REJECTED = "rejected"
+    CONFLICT = "conflict"
+
+
+class MutationResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mutation_id: int
+    status: MutationStatus
+    entity_id: uuid.UUID
+    new_version: int | None = None
+    code: str | None = Field(default=None, description="Machine-readable reason (rejected/conflict)")
+    reason: str | None = Field(default=None, description="For the person who made the change")
+    server_record: dict[str, Any] | None = Field(default=None, description="Current server state (conflict)")
+
+
+class PushResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    results: list[MutationResult]
+    last_mutation_id: int = Field(description="Highest mutation number of this client the server has settled")
+    stopped_early: bool = Field(
+        default=False, description="A temporary failure stopped the batch; retry the rest later"
+    )
+    retry_after_seconds: float | None = None
+
+
+class Change(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entity: Entity
+    id: uuid.UUID
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = Field(default=None, description="Whole record; None for a tombstone")
+
+
+class PullResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: list[Change]
+    cursor: str = Field(description="Opaque; send it back as-is")
+    has_more: bool
+    reset_required: bool = False
+    last_mutation_id: int = Field(default=0, description="The client's highest settled mutation number")
+    server_time: datetime
+    total_estimate: int | None = Field(
+        default=None,
+        ge=0,
+        description="Rows of this initial snapshot, counted when it started; None for a tail",
+    )

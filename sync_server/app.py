@@ -1,0 +1,95 @@
+"""The sync server's composition root: `create_app()` wires settings, database and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
+
+from sync_server.alerts.api import router as alerts_router
+from sync_server.audit.api import router as audit_router
+from sync_server.auth.api import router as auth_router
+from sync_server.booking.api import router as booking_router
+from sync_server.booking.recovery import start_saga_runner
+from sync_server.booking.saga import SagaEngine
+from sync_server.core.config import Settings
+from sync_server.core.db import make_engine, make_session_factory
+from sync_server.core.embedded_db import start_embedded_postgres
+from sync_server.core.errors import install_error_handlers
+from sync_server.core.limits import BodySizeLimit
+from sync_server.directory.api import router as directory_router
+from sync_server.health.api import router as health_router
+from sync_server.messaging.api import router as dead_letters_router
+from sync_server.messaging.runner import default_consumers, start_in_process
+from sync_server.sync.api import router as sync_router
+from sync_server.sync.notifier import ChangeNotifier
+from sync_server.tickets.api import router as tickets_router
+
+log = logging.getLogger(__name__)
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The configured database, or an embedded PostgreSQL under the data directory."""
+    if settings.database_url:
+        return settings.database_url
+    log.info("WARDDESK_DATABASE_URL is not set: using the embedded PostgreSQL in %s", settings.data_dir)
+    return start_embedded_postgres(settings.data_dir)
+
+
+def _telemetry(settings: Settings) -> TelemetryConfig:
+    enabled = settings.otel
+    return {
+        "tracing": enabled,
+        "metrics": enabled,
+        "logs": enabled,
+        "operation_spans": enabled,
+        "auto_configure": enabled,
+    }
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+    settings = settings or Settings()
+    url = database_url or resolve_database_url(settings)
+    engine = make_engine(url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_messaging = start_in_process(settings, app.state.session_factory, consumers=app.state.consumers)
+        stop_saga_runner = start_saga_runner(app.state)
+        app.state.sync_notifier.start()
+        try:
+            yield
+        finally:
+            app.state.sync_notifier.stop()
+            stop_saga_runner()
+            stop_messaging()
+            engine.dispose()
+
+    app = FastAPI(
+        title="WardDesk sync server",
+        version="0.1.0",
+        description="Authoritative server for WardDesk: directory, appointments, refill tickets and sync.",
+        lifespan=lifespan,
+        # FastAPI's built-in OpenTelemetry costs several ms per request even with no exporter; off
+        # unless an admin asks for it (WARDDESK_OTEL=true with the usual OTEL_* exporter settings).
+        telemetry=_telemetry(settings),
+    )
+    app.state.settings = settings
+    app.state.database_url = url
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.saga_engine = SagaEngine(settings)
+    app.state.consumers = default_consumers(settings)
+    # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
+    app.state.sync_notifier = ChangeNotifier.for_database(url)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for router in (
+        health_router, auth_router, directory_router, audit_router, dead_letters_router, booking_router,
+        tickets_router, alerts_router, sync_router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,39 @@
+"""Recording who did or read what. Entries join the request's transaction, so they commit with the change."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sync_server.audit.models import AuditEntry
+from sync_server.auth.deps import Actor
+from sync_server.core.context import ClientInfo
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor | None,
+    client: ClientInfo,
+    action: str,
+    entity: str,
+    entity_id: str | uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+    username: str | None = None,
+) -> None:
+    """Append one audit entry (action like 'patient.read', 'patient.update', 'auth.login')."""
+    session.add(
+        AuditEntry(
+            user_id=actor.user_id if actor else None,
+            username=(actor.username if actor else username) or "",
+            role=actor.role.value if actor else "",
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id) if entity_id is not None else None,
+            client_address=client.address,
+            client_name=client.name,
+            details=details or {},
+        )
+    )

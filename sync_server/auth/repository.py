@@ -1,0 +1,76 @@
+"""Every query of the auth domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, Row, Uuid, func, literal, select, update
+from sqlalchemy.orm import Session
+
+from sync_server.auth.models import LoginThrottle, RefreshToken, SessionFamily, User, UserWard
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def signed_in_user(session: Session, *, user_id: uuid.UUID, session_id: uuid.UUID) -> Row[Any] | None:
+    """In one round trip: the user behind a live session, with the ward ids a nurse belongs to.
+
+    None when the session does not exist, was revoked, or belongs to someone else.
+    """
+    wards = (
+        select(func.coalesce(func.array_agg(UserWard.ward_id), literal([], ARRAY(Uuid))))
+        .where(UserWard.user_id == User.id)
+        .scalar_subquery()
+    )
+    return session.execute(
+        select(
+            User.id, User.username, User.full_name, User.role, User.active, User.doctor_id,
+            wards.label("ward_ids"),
+        )
+        .join(SessionFamily, SessionFamily.user_id == User.id)
+        .where(User.id == user_id, SessionFamily.id == session_id, SessionFamily.revoked_at.is_(None))
+    ).one_or_none()
+
+
+def session_family(session: Session, family_id: uuid.UUID) -> SessionFamily | None:
+    return session.get(SessionFamily, family_id)
+
+
+def refresh_token_for_update(session: Session, token_hash: str) -> RefreshToken | None:
+    return session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update())
+
+
+def revoke_family(session: Session, family_id: uuid.UUID, *, at: datetime, reason: str) -> None:
+    session.execute(
+        update(SessionFamily)
+        .where(SessionFamily.id == family_id, SessionFamily.revoked_at.is_(None))
+        .values(revoked_at=at, revoked_reason=reason)
+    )
+
+
+def revoke_all_families_of(session: Session, user_id: uuid.UUID, *, at: datetime, reason: str) -> None:
+    session.execute(
+        update(SessionFamily)
+        .where(SessionFamily.user_id == user_id, SessionFamily.revoked_at.is_(None))
+        .values(revoked_at=at, revoked_reason=reason)
+    )
+
+
+def throttle_for_update(session: Session, key: str) -> LoginThrottle | None:
+    return session.scalar(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update())
+
+
+def throttles(session: Session, keys: list[str]) -> list[LoginThrottle]:
+    return list(session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))))

@@ -1,0 +1,72 @@
+"""Short-lived signed access tokens and opaque refresh tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from shared.roles import Role
+
+ALGORITHM = "HS256"
+ISSUER = "warddesk"
+
+
+class TokenError(Exception):
+    def __init__(self, reason: str, *, expired: bool = False) -> None:
+        super().__init__(reason)
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    role: Role
+    session_id: uuid.UUID
+    expires_at: datetime
+
+
+def issue_access_token(
+    *, secret: str, user_id: uuid.UUID, role: Role, session_id: uuid.UUID, lifetime: timedelta
+) -> tuple[str, datetime]:
+    now = datetime.now(UTC)
+    expires = now + lifetime
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "role": role.value,
+        "sid": str(session_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), expires
+
+
+def read_access_token(token: str, *, secret: str) -> AccessClaims:
+    """Check signature, issuer and expiry; raise TokenError when any fails."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub", "sid"]}
+        )
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            role=Role(claims["role"]),
+            session_id=uuid.UUID(claims["sid"]),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("access token expired", expired=True) from exc
+    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        raise TokenError("access token is not valid") from exc
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,434 @@
+"""Booking routes: book, reschedule, cancel, attendance, undo, calendars and saga polling.
+
+Booking and rescheduling run their saga inline: the answer is 201 when it finished within
+`booking_inline_wait_seconds`, 202 with the saga to poll otherwise, and the saga's typed refusal
+(409 slot_taken, patient_double_booked, outside_availability...) when it was compensated.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.roles import Role
+from sync_server.audit import service as audit
+from sync_server.auth.deps import Actor, require
+from sync_server.booking import repository
+from sync_server.booking import service as rules
+from sync_server.booking.models import BookingSaga, SagaKind, SagaStatus
+from sync_server.booking.saga import SagaEngine
+from sync_server.booking.schemas import (
+    AppointmentOut,
+    BookingAnswer,
+    BookingRequest,
+    CancelRequest,
+    Instant,
+    RescheduleRequest,
+    SagaOut,
+    StatusChange,
+    UndoRequest,
+)
+from sync_server.core.context import Client, ClientInfo, DbSession
+from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
+from sync_server.core.openapi import AUTHED, WITH_BODY, errors
+
+router = APIRouter(tags=["booking"])
+
+Booker = Annotated[Actor, Depends(require(*rules.BOOKERS))]
+Reader = Annotated[Actor, Depends(require(*rules.READERS))]
+Undoer = Annotated[Actor, Depends(require(*rules.UNDOERS))]
+
+_STILL_RUNNING: dict[int | str, dict[str, Any]] = {
+    202: {"model": BookingAnswer, "description": "Still running: poll GET /sagas/{id}"}
+}
+_SAGA_ERRORS = errors(*WITH_BODY, 404, 409, 503)
+
+
+def _engine(request: Request) -> SagaEngine:
+    engine: SagaEngine = request.app.state.saga_engine
+    return engine
+
+
+def _answer(session: Session, saga: BookingSaga) -> BookingAnswer:
+    appointment = repository.appointment(session, saga.appointment_id)
+    return BookingAnswer(
+        saga=SagaOut.model_validate(saga),
+        appointment=AppointmentOut.model_validate(appointment) if appointment else None,
+    )
+
+
+def _refusal(saga: BookingSaga) -> AppError:
+    outcome = saga.outcome or {}
+    cls = rules.REFUSALS.get(outcome.get("reason_code", ""), Conflict)
+    details = {
+        **outcome.get("details", {}),
+        "saga_id": str(saga.id),
+        "appointment_id": str(saga.appointment_id),
+    }
+    return cls(outcome.get("reason", "the booking was refused"), details=details)
+
+
+def _finish(session: Session, saga: BookingSaga) -> Response:
+    """201 when done, 202 while running, the typed refusal when compensated."""
+    if saga.status == SagaStatus.COMPENSATED:
+        raise _refusal(saga)
+    answer = _answer(session, saga)
+    session.commit()
+    # Serialised here, on the request's worker thread: the answer was just built from our own rows,
+    # so FastAPI's second validation (one more thread-pool hop per booking) would add nothing.
+    return Response(
+        content=answer.model_dump_json(by_alias=True),
+        media_type="application/json",
+        status_code=201 if saga.status == SagaStatus.SUCCEEDED else 202,
+    )
+
+
+def _start(
+    session: Session,
+    *,
+    engine: SagaEngine,
+    actor: Actor,
+    client: ClientInfo,
+    kind: SagaKind,
+    plan: tuple[dict[str, Any], AppError | None],
+    action: str,
+    audit_details: dict[str, Any],
+) -> BookingSaga:
+    """Validate-step transaction: the saga, the audit entries and any early rejection, committed."""
+    payload, refusal = plan
+    saga = engine.begin(
+        session,
+        kind=kind,
+        payload=payload,
+        started_by=actor.user_id,
+        client_request_id=payload["client_request_id"],
+        refusal=refusal,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        client=client,
+        action=action,
+        entity="appointment",
+        entity_id=payload["appointment_id"],
+        details={"saga_id": str(saga.id), **audit_details},
+    )
+    if payload["overbooked"]:
+        audit.record(
+            session,
+            actor=actor,
+            client=client,
+            action="appointment.overbook",
+            entity="appointment",
+            entity_id=payload["appointment_id"],
+            details={"reason": payload["overbook_reason"]},
+        )
+    session.commit()
+    return saga
+
+
+def _replay(
+    session: Session, *, engine: SagaEngine, actor: Actor, key: str | None, expected: dict[str, Any]
+) -> BookingSaga | None:
+    """The saga an earlier call with the same idempotency key started, resumed if it was abandoned.
+
+    Raises Conflict when the key was used for a different request."""
+    if key is None:
+        return None
+    saga = repository.saga_by_request(session, started_by=actor.user_id, client_request_id=key)
+    if saga is None:
+        return None
+    if any(saga.payload.get(name) != value for name, value in expected.items()):
+        raise Conflict(
+            "this client_request_id was already used for a different request",
+            details={"saga_id": str(saga.id), "client_request_id": key},
+        )
+    session.commit()
+    if saga.status in (SagaStatus.RUNNING, SagaStatus.COMPENSATING):
+        engine.claim(session, saga)
+    return saga
+
+
+def _run(session: Session, engine: SagaEngine, saga: BookingSaga, request: Request) -> BookingSaga:
+    wait = request.app.state.settings.booking_inline_wait_seconds
+    if saga.status in (SagaStatus.RUNNING, SagaStatus.COMPENSATING) and saga.lease_owner == engine.owner:
+        engine.drive(session, saga, deadline=time.monotonic() + wait)
+    return saga
+
+
+def _start_or_replay(
+    session: Session,
+    *,
+    engine: SagaEngine,
+    actor: Actor,
+    key: str | None,
+    expected: dict[str, Any],
+    start: Callable[[], BookingSaga],
+) -> BookingSaga:
+    """Start the saga, or answer with the one an earlier call with the same key started.
+
+    A first call is the common case, so the key is not looked up first: the unique constraint on
+    (started_by, client_request_id) refuses a second saga, and only then is the earlier one read.
+    A retry whose request no longer validates (its slot now in the past, its old appointment already
+    moved) still answers with the earlier saga rather than the validation error.
+    """
+    try:
+        return start()
+    except IntegrityError:
+        # The key was used before, or two calls with the same key raced: the other one started it.
+        session.rollback()
+        saga = _replay(session, engine=engine, actor=actor, key=key, expected=expected)
+        if saga is None:
+            raise
+        return saga
+    except AppError:
+        session.rollback()
+        saga = _replay(session, engine=engine, actor=actor, key=key, expected=expected)
+        if saga is None:
+            raise
+        return saga
+
+
+@router.post(
+    "/appointments",
+    response_model=BookingAnswer,
+    status_code=201,
+    responses={**_STILL_RUNNING, **_SAGA_ERRORS},
+    summary="Book an appointment (runs the booking saga)",
+)
+def book(
+    session: DbSession,
+    actor: Booker,
+    client: Client,
+    body: BookingRequest,
+    request: Request,
+) -> Response:
+    """Hold the slot, then confirm it. 409 slot_taken / patient_double_booked / outside_availability
+    name what is in the way and offer the doctor's next free slots. A retry with the same
+    client_request_id answers with the same booking."""
+    engine = _engine(request)
+    now = datetime.now(UTC)
+    expected = {
+        "doctor_id": str(body.doctor_id),
+        "patient_id": str(body.patient_id),
+        "starts_at": rules.iso(body.starts_at),
+    }
+
+    def start() -> BookingSaga:
+        plan = rules.plan_booking(session, actor=actor, body=body, now=now)
+        return _start(
+            session,
+            engine=engine,
+            actor=actor,
+            client=client,
+            kind=SagaKind.BOOK,
+            plan=plan,
+            action="appointment.book",
+            audit_details={"overbook": body.overbook},
+        )
+
+    saga = _start_or_replay(
+        session, engine=engine, actor=actor, key=body.client_request_id, expected=expected, start=start
+    )
+    return _finish(session, _run(session, engine, saga, request))
+
+
+@router.post(
+    "/appointments/{appointment_id}/reschedule",
+    response_model=BookingAnswer,
+    status_code=201,
+    responses={**_STILL_RUNNING, **_SAGA_ERRORS},
+    summary="Move a confirmed appointment (runs the reschedule saga)",
+)
+def reschedule(
+    session: DbSession,
+    actor: Booker,
+    client: Client,
+    appointment_id: uuid.UUID,
+    body: RescheduleRequest,
+    request: Request,
+) -> Response:
+    """Hold and confirm the new slot, then cancel the old appointment. If the new slot cannot be had,
+    the old appointment stays exactly as it was. Answers with the new appointment."""
+    engine = _engine(request)
+    now = datetime.now(UTC)
+    expected = {"previous_appointment_id": str(appointment_id), "starts_at": rules.iso(body.starts_at)}
+
+    def start() -> BookingSaga:
+        old = repository.appointment(session, appointment_id)
+        if old is None:
+            raise NotFound(f"no appointment {appointment_id}")
+        plan = rules.plan_reschedule(session, actor=actor, old=old, body=body, now=now)
+        return _start(
+            session,
+            engine=engine,
+            actor=actor,
+            client=client,
+            kind=SagaKind.RESCHEDULE,
+            plan=plan,
+            action="appointment.reschedule",
+            audit_details={"from": str(appointment_id), "overbook": body.overbook},
+        )
+
+    saga = _start_or_replay(
+        session, engine=engine, actor=actor, key=body.client_request_id, expected=expected, start=start
+    )
+    return _finish(session, _run(session, engine, saga, request))
+
+
+@router.get("/sagas/{saga_id}", response_model=BookingAnswer, responses=errors(*AUTHED, 404))
+def saga_state(session: DbSession, actor: Booker, client: Client, saga_id: uuid.UUID) -> BookingAnswer:
+    """Where a booking or reschedule stands, and how it ended (a rejection's reason and alternatives)."""
+    saga = repository.saga(session, saga_id)
+    if saga is None:
+        raise NotFound(f"no booking saga {saga_id}")
+    if actor.role is Role.DOCTOR and saga.payload.get("doctor_id") != str(actor.doctor_id):
+        raise PermissionDenied("a doctor can only follow bookings in his own calendar")
+    audit.record(
+        session,
+        actor=actor,
+        client=client,
+        action="booking_saga.read",
+        entity="booking_saga",
+        entity_id=saga.id,
+    )
+    return _answer(session, saga)
+
+
+@router.get("/appointments", response_model=list[AppointmentOut], responses=errors(*AUTHED))
+def calendar(
+    session: DbSession,
+    actor: Reader,
+    client: Client,
+    start: Annotated[Instant, Query(description="Window start (with offset)")],
+    end: Annotated[Instant, Query(description="Window end (with offset); at most 62 days after start")],
+    doctor_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    room_id: uuid.UUID | None = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> list[AppointmentOut]:
+    """Appointments overlapping [start, end), earliest first. Any clinical role reads calendars."""
+    if end <= start or end - start > timedelta(days=62):
+        raise Invalid("end must be after start and at most 62 days later", details={"field": "end"})
+    found = repository.appointments_between(
+        session,
+        start=start,
+        end=end,
+        doctor_id=doctor_id,
+        patient_id=patient_id,
+        room_id=room_id,
+        status=status,
+        limit=limit,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        client=client,
+        action="appointment.list",
+        entity="appointment",
+        details={
+            "doctor_id": str(doctor_id) if doctor_id else None,
+            "patient_id": str(patient_id) if patient_id else None,
+            "start": rules.iso(start),
+            "end": rules.iso(end),
+            "count": len(found),
+        },
+    )
+    return [AppointmentOut.model_validate(a) for a in found]
+
+
+@router.get("/appointments/{appointment_id}", response_model=AppointmentOut, responses=errors(*AUTHED, 404))
+def read_appointment(
+    session: DbSession,
+    actor: Reader,
+    client: Client,
+    appointment_id: uuid.UUID,
+) -> AppointmentOut:
+    appointment = repository.appointment(session, appointment_id)
+    if appointment is None:
+        raise NotFound(f"no appointment {appointment_id}")
+    audit.record(
+        session,
+        actor=actor,
+        client=client,
+        action="appointment.read",
+        entity="appointment",
+        entity_id=appointment.id,
+    )
+    return AppointmentOut.model_validate(appointment)
+
+
+@router.post(
+    "/appointments/{appointment_id}/cancel",
+    response_model=AppointmentOut,
+    responses=errors(*WITH_BODY, 404, 409),
+)
+def cancel_appointment(
+    session: DbSession,
+    actor: Booker,
+    client: Client,
+    appointment_id: uuid.UUID,
+    body: CancelRequest,
+) -> AppointmentOut:
+    """Cancel a confirmed appointment with a reason; the slot is free again at once."""
+    appointment = rules.cancel(
+        session, actor=actor, client=client, appointment_id=appointment_id, reason=body.reason
+    )
+    return AppointmentOut.model_validate(appointment)
+
+
+@router.post(
+    "/appointments/{appointment_id}/status",
+    response_model=AppointmentOut,
+    responses=errors(*WITH_BODY, 404, 409),
+)
+def record_attendance(
+    session: DbSession,
+    actor: Booker,
+    client: Client,
+    appointment_id: uuid.UUID,
+    body: StatusChange,
+) -> AppointmentOut:
+    """Mark a confirmed appointment that has begun as completed or no_show (forward only)."""
+    appointment = rules.record_attendance(
+        session,
+        actor=actor,
+        client=client,
+        appointment_id=appointment_id,
+        status=body.status,
+        now=datetime.now(UTC),
+    )
+    return AppointmentOut.model_validate(appointment)
+
+
+@router.post(
+    "/appointments/{appointment_id}/undo",
+    response_model=AppointmentOut,
+    responses=errors(*WITH_BODY, 404, 409),
+)
+def undo_status(
+    session: DbSession,
+    actor: Undoer,
+    client: Client,
+    appointment_id: uuid.UUID,
+    body: UndoRequest,
+) -> AppointmentOut:
+    """Confirm again a cancelled, no-show or completed appointment (scheduler/admin, audited with the
+    reason). 409 slot_taken if the time went to someone else meanwhile."""
+    appointment = rules.undo(
+        session,
+        actor=actor,
+        client=client,
+        appointment_id=appointment_id,
+        reason=body.reason,
+        now=datetime.now(UTC),
+    )
+    return AppointmentOut.model_validate(appointment)

@@ -1,0 +1,502 @@
+"""The booking saga, orchestrated: each step is one transaction that writes its effects, the saga's
+next state (guarded by its version) and its outbox rows together.
+
+    book:        hold -> confirm -> done
+    reschedule:  hold -> confirm -> cancel_old -> done      (new slot clear of the old one)
+                 swap -> done                               (new slot overlaps the old one)
+
+Failures follow ADR 007. A permanent one (slot taken, outside hours, patient double booked, hold
+expired) is compensated: the new appointment is marked rejected, which releases its hold, and
+appointment.rejected says why and offers alternatives; an old appointment being rescheduled stays as
+it was. A temporary one (connection lost, deadlock with nobody in the way, serialization failure,
+lock timeout) is a continuation: the step is retried with backoff, up to a limit, then compensated.
+
+WARDDESK_CRASH_AT=<kind>:<step>:<before|after> kills the process with SIGKILL at that step boundary,
+so the crash tests can prove that recovery (recovery.py) finishes every saga.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import signal
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from shared.events import EventType
+from sync_server.booking import repository
+from sync_server.booking import service as rules
+from sync_server.booking.models import (
+    UNFINISHED,
+    Appointment,
+    AppointmentStatus,
+    BookingSaga,
+    SagaKind,
+    SagaStatus,
+)
+from sync_server.core.config import Settings
+from sync_server.core.errors import AppError, Invalid
+
+log = logging.getLogger(__name__)
+
+CRASH_ENV = "WARDDESK_CRASH_AT"
+S = AppointmentStatus
+
+
+class Refused(Exception):
+    """A step cannot succeed, now or later: the saga must compensate."""
+
+    def __init__(self, error: AppError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class Progress(enum.Enum):
+    ADVANCED = "advanced"  # a step or the compensation committed
+    DEFERRED = "deferred"  # a temporary failure: retry at next_attempt_at
+    LOST = "lost"  # another executor moved the saga first: stop driving it
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(payload: dict[str, Any], key: str) -> datetime:
+    return datetime.fromisoformat(payload[key])
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+# --- the steps: effects only; the engine writes the saga's own state ---------------------------------
+
+StepFn = Callable[["SagaEngine", Session, BookingSaga, datetime], None]
+
+
+def _new_appointment(saga: BookingSaga, status: str) -> Appointment:
+    p = saga.payload
+    return Appointment(
+        id=saga.appointment_id,
+        doctor_id=uuid.UUID(p["doctor_id"]),
+        patient_id=uuid.UUID(p["patient_id"]),
+        room_id=_uuid(p["room_id"]),
+        starts_at=_when(p, "starts_at"),
+        ends_at=_when(p, "ends_at"),
+        status=status,
+        reason=p["reason"],
+        notes=p["notes"],
+        overbooked=p["overbooked"],
+        overbook_reason=p["overbook_reason"],
+        rescheduled_from_id=_uuid(p.get("previous_appointment_id")),
+        booked_by=_uuid(p["booked_by"]),
+        client_request_id=p["client_request_id"],
+        saga_id=saga.id,
+    )
+
+
+def _previous_still_confirmed(session: Session, saga: BookingSaga) -> Appointment | None:
+    previous_id = _uuid(saga.payload.get("previous_appointment_id"))
+    if previous_id is None:
+        return None
+    previous = session.get(Appointment, previous_id)
+    if previous is None or previous.status != S.CONFIRMED:
+        raise Refused(
+            rules.InvalidTransition(
+                "the appointment being rescheduled is no longer confirmed",
+                details={"appointment_id": str(previous_id), "status": previous.status if previous else None},
+            )
+        )
+    return previous
+
+
+def _hold(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
+    _previous_still_confirmed(session, saga)
+    appointment = _new_appointment(saga, S.HELD)
+    appointment.hold_expires_at = now + timedelta(seconds=engine.settings.booking_hold_seconds)
+    session.add(appointment)
+    session.flush()  # the exclusion constraints speak here (23P01)
+    # The identity map holds rows weakly; keeping this one lets `confirm` skip a SELECT (its UPDATE
+    # still checks the row's version).
+    session.info["held_appointment"] = appointment
+    rules.emit_event(session, EventType.APPOINTMENT_REQUESTED, appointment, saga.payload["people"])
+
+
+def _confirm(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
+    _previous_still_confirmed(session, saga)
+    appointment = session.get(Appointment, saga.appointment_id)
+    assert appointment is not None, "confirm follows hold"
+    if appointment.status == S.HELD and appointment.hold_expires_at and appointment.hold_expires_at < now:
+        raise Refused(
+            rules.HoldExpired(
+                "the hold on this slot expired before the booking could be confirmed",
+                details={"hold_expired_at": rules.iso(appointment.hold_expires_at)},
+            )
+        )
+    rules.move(appointment, S.CONFIRMED)
+    appointment.hold_expires_at = None
+    session.flush()
+    rules.emit_event(session, EventType.APPOINTMENT_CONFIRMED, appointment, saga.payload["people"])
+
+
+def _cancel_previous(session: Session, saga: BookingSaga) -> None:
+    previous_id = uuid.UUID(saga.payload["previous_appointment_id"])
+    previous = session.get(Appointment, previous_id)
+    assert previous is not None
+    if previous.status == S.CONFIRMED:
+        rules.move(previous, S.CANCELLED)
+        previous.cancel_reason = "rescheduled"
+    elif previous.status != S.CANCELLED:  # attended or missed meanwhile: the move makes no sense any more
+        raise Refused(
+            rules.InvalidTransition(
+                f"the appointment being rescheduled became {previous.status} meanwhile",
+                details={"appointment_id": str(previous_id), "status": previous.status},
+            )
+        )
+    session.flush()  # the old slot is free before the new one may need it (swap)
+
+
+def _link_and_announce(session: Session, saga: BookingSaga, new: Appointment) -> None:
+    previous = session.get(Appointment, uuid.UUID(saga.payload["previous_appointment_id"]))
+    assert previous is not None
+    previous.rescheduled_to_id = new.id
+    session.flush()
+    rules.emit_event(
+        session,
+        EventType.APPOINTMENT_RESCHEDULED,
+        new,
+        saga.payload["people"],
+        previous_appointment_id=str(previous.id),
+    )
+
+
+def _cancel_old(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
+    new = session.get(Appointment, saga.appointment_id)
+    assert new is not None
+    _cancel_previous(session, saga)
+    _link_and_announce(session, saga, new)
+
+
+def _swap(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
+    _previous_still_confirmed(session, saga)
+    new = _new_appointment(saga, S.CONFIRMED)
+    _cancel_previous(session, saga)
+    session.add(new)
+    session.flush()
+    rules.emit_event(session, EventType.APPOINTMENT_CONFIRMED, new, saga.payload["people"])
+    _link_and_announce(session, saga, new)
+
+
+# (kind, step) -> (effects, next step or None when the saga is then done)
+STEPS: dict[tuple[str, str], tuple[StepFn, str | None]] = {
+    (SagaKind.BOOK, "hold"): (_hold, "confirm"),
+    (SagaKind.BOOK, "confirm"): (_confirm, None),
+    (SagaKind.RESCHEDULE, "hold"): (_hold, "confirm"),
+    (SagaKind.RESCHEDULE, "confirm"): (_confirm, "cancel_old"),
+    (SagaKind.RESCHEDULE, "cancel_old"): (_cancel_old, None),
+    (SagaKind.RESCHEDULE, "swap"): (_swap, None),
+}
+RELEASE = "release"  # the compensation step of every saga kind
+
+
+def _classify(exc: DBAPIError) -> tuple[str, str | None]:
+    """('overlap', constraint) | ('deadlock', None) | ('integrity', constraint) | ('temporary', None)."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if sqlstate == "23P01":
+        return "overlap", constraint
+    if sqlstate == "40P01":
+        return "deadlock", None
+    if isinstance(exc, IntegrityError):
+        return "integrity", constraint
+    return "temporary", None
+
+
+class SagaEngine:
+    """Runs booking sagas step by step. One per process; used by the request threads (inline) and by
+    the recovery runner alike. `owner` names this executor in the sagas' leases."""
+
+    def __init__(self, settings: Settings, *, owner: str | None = None, crash_at: str | None = None) -> None:
+        self.settings = settings
+        self.owner = owner or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.crash_at = crash_at if crash_at is not None else os.environ.get(CRASH_ENV)
+
+    # --- starting -------------------------------------------------------------------------------
+
+    def begin(
+        self,
+        session: Session,
+        *,
+        kind: SagaKind,
+        payload: dict[str, Any],
+        started_by: uuid.UUID | None,
+        client_request_id: str | None,
+        refusal: AppError | None = None,
+    ) -> BookingSaga:
+        """Add a new saga, leased to this executor, to the caller's transaction. With a `refusal` found
+        while validating, the saga is compensated at once in that same transaction."""
+        now = utcnow()
+        first = "swap" if payload.get("swap") else "hold"
+        saga = BookingSaga(
+            id=uuid.uuid4(),
+            kind=kind.value,
+            status=SagaStatus.RUNNING.value,
+            step=first,
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=self.owner,
+            lease_expires_at=now + timedelta(seconds=self.settings.booking_saga_lease_seconds),
+            appointment_id=uuid.UUID(payload["appointment_id"]),
+            started_by=started_by,
+            client_request_id=client_request_id,
+            payload=payload,
+        )
+        session.add(saga)
+        if refusal is not None:
+            self._release(session, saga, refusal, now)
+        return saga
+
+    def claim(self, session: Session, saga: BookingSaga) -> bool:
+        """Take the lease of an unfinished saga that no live executor holds (commits)."""
+        claimed = repository.claim_saga(
+            session, saga_id=saga.id, owner=self.owner, lease_seconds=self.settings.booking_saga_lease_seconds
+        )
+        session.commit()
+        if claimed:
+            session.refresh(saga)
+        return claimed
+
+    # --- driving --------------------------------------------------------------------------------
+
+    def drive(self, session: Session, saga: BookingSaga, *, deadline: float | None = None) -> BookingSaga:
+        """Advance the saga until it ends, another executor takes it, or it must wait for a retry.
+
+        With a `deadline` (time.monotonic()), retries due before it are waited for here; without
+        one, a retry is left to the recovery runner.
+        """
+        while saga.status in UNFINISHED:
+            progress = self.advance(session, saga)
+            if progress is Progress.LOST:
+                _reload(session, saga)
+                break
+            if progress is Progress.DEFERRED:
+                wait = (saga.next_attempt_at - utcnow()).total_seconds()
+                if deadline is None or time.monotonic() + max(wait, 0) >= deadline:
+                    break
+                time.sleep(max(wait, 0))
+                try:
+                    if not self.claim(session, saga):
+                        break
+                except DBAPIError:
+                    session.rollback()
+                    break
+        return saga
+
+    def advance(self, session: Session, saga: BookingSaga) -> Progress:
+        """Run the saga's next step (or its compensation) in one transaction, which this commits."""
+        if saga.status == SagaStatus.COMPENSATING:
+            return self._compensate(session, saga, self._stored_refusal(saga))
+        fn, following = STEPS[(saga.kind, saga.step)]
+        kind, step = saga.kind, saga.step
+        self._crash_point(kind, step, "before")
+        now = utcnow()
+        try:
+            # The saga's own row goes first: its version check makes a second executor wait, then lose.
+            if following is None:
+                saga.status = SagaStatus.SUCCEEDED.value
+                saga.step = "done"
+                saga.outcome = {"result": "succeeded", "appointment_id": str(saga.appointment_id)}
+                saga.lease_owner = saga.lease_expires_at = None
+            else:
+                saga.step = following
+                saga.lease_expires_at = now + timedelta(seconds=self.settings.booking_saga_lease_seconds)
+            saga.attempts = 0
+            saga.error = None
+            saga.next_attempt_at = now
+            session.flush()
+            fn(self, session, saga, now)
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            return Progress.LOST
+        except Refused as refused:
+            session.rollback()
+            return self._compensate(session, saga, refused.error)
+        except DBAPIError as exc:
+            session.rollback()
+            return self._after_database_error(session, saga, exc)
+        except Exception as exc:  # a bug: retried like a temporary failure, so the saga still ends
+            log.exception("booking saga %s failed in step %s", saga.id, step)
+            session.rollback()
+            return self._retry_later(session, saga, exc)
+        self._crash_point(kind, step, "after")
+        return Progress.ADVANCED
+
+    # --- failures -------------------------------------------------------------------------------
+
+    def _after_database_error(self, session: Session, saga: BookingSaga, exc: DBAPIError) -> Progress:
+        kind, constraint = _classify(exc)
+        if kind == "temporary":
+            return self._retry_later(session, saga, exc)
+        if kind == "integrity":
+            error: AppError = Invalid(
+                "the booking refers to something that no longer exists or is a duplicate",
+                details={"constraint": constraint},
+            )
+            return self._compensate(session, saga, error, keep_row=False)
+        # The lookup of who is in the way and the compensation share one transaction.
+        try:
+            refusal = rules.overlap_refusal(session, saga.payload, constraint=constraint, now=utcnow())
+            if refusal is None:  # a deadlock whose other side was rolled back: the slot may well be free
+                session.rollback()
+                return self._retry_later(session, saga, exc)
+            self._release(session, saga, refusal, utcnow())
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            return Progress.LOST
+        except DBAPIError as failed:
+            session.rollback()
+            return self._retry_later(session, saga, failed)
+        return Progress.ADVANCED
+
+    def _retry_later(self, session: Session, saga: BookingSaga, exc: BaseException) -> Progress:
+        """Continuation: count the attempt and schedule the step again, or give up and compensate."""
+        attempts = saga.attempts + 1
+        reason = f"{type(exc).__name__}: {exc}"[:1000]
+        if attempts >= self.settings.booking_saga_max_attempts:
+            error = rules.BookingUnavailable(
+                f"the booking could not be completed after {attempts} attempts; try again later",
+                details={"last_error": reason[:200]},
+            )
+            return self._compensate(session, saga, error)
+        now = utcnow()
+        try:
+            saga.attempts = attempts
+            saga.error = reason
+            saga.next_attempt_at = now + timedelta(seconds=min(0.05 * 2**attempts, 5.0))
+            saga.lease_owner = saga.lease_expires_at = None
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            return Progress.LOST
+        except DBAPIError:
+            # The database is unreachable: the saga stays due, and a runner retries it later.
+            session.rollback()
+            return Progress.LOST
+        return Progress.DEFERRED
+
+    def _stored_refusal(self, saga: BookingSaga) -> AppError:
+        outcome = saga.outcome or {}
+        cls = rules.REFUSALS.get(outcome.get("reason_code", ""), rules.BookingUnavailable)
+        return cls(outcome.get("reason", "the booking was refused"), details=outcome.get("details", {}))
+
+    def _compensate(
+        self, session: Session, saga: BookingSaga, error: AppError, *, keep_row: bool = True
+    ) -> Progress:
+        """Release what the saga holds in one transaction; if that fails, leave it marked compensating
+        so a runner finishes the compensation later."""
+        try:
+            self._release(session, saga, error, utcnow(), keep_row=keep_row)
+            session.commit()
+            return Progress.ADVANCED
+        except StaleDataError:
+            session.rollback()
+            return Progress.LOST
+        except DBAPIError as exc:
+            session.rollback()
+            try:
+                saga.status = SagaStatus.COMPENSATING.value
+                saga.step = RELEASE
+                saga.outcome = _rejection(error)
+                saga.error = f"{type(exc).__name__}: {exc}"[:1000]
+                saga.next_attempt_at = utcnow() + timedelta(seconds=1)
+                saga.lease_owner = saga.lease_expires_at = None
+                session.commit()
+            except DBAPIError:
+                session.rollback()
+            return Progress.LOST
+
+    def _release(
+        self, session: Session, saga: BookingSaga, error: AppError, now: datetime, *, keep_row: bool = True
+    ) -> None:
+        """The compensation's effects: the new appointment ends rejected (or cancelled, if it had been
+        confirmed), the old appointment of a reschedule is left as it is, and the event says why."""
+        outcome = _rejection(error)
+        saga.status = SagaStatus.COMPENSATED.value
+        saga.step = "released"
+        saga.outcome = outcome
+        saga.error = error.message[:1000]
+        saga.lease_owner = saga.lease_expires_at = None
+        session.flush()
+        appointment = session.get(Appointment, saga.appointment_id)
+        if appointment is None:
+            if not keep_row:
+                return
+            # Nothing was held: the rejected request is still recorded, so its author sees the outcome.
+            appointment = _new_appointment(saga, S.REJECTED)
+            session.add(appointment)
+        elif appointment.status == S.CONFIRMED:
+            rules.move(appointment, S.CANCELLED)
+            appointment.cancel_reason = error.message[:500]
+        elif appointment.status in (S.HELD, S.REQUESTED):
+            rules.move(appointment, S.REJECTED)
+        appointment.hold_expires_at = None
+        if appointment.status == S.REJECTED:
+            appointment.rejection_code = outcome["reason_code"]
+            appointment.rejection_message = outcome["reason"][:500]
+        session.flush()
+        extra: dict[str, Any] = {}
+        if saga.payload.get("previous_appointment_id"):
+            extra["previous_appointment_id"] = saga.payload["previous_appointment_id"]
+        if appointment.status == S.CANCELLED:
+            rules.emit_event(
+                session,
+                EventType.APPOINTMENT_CANCELLED,
+                appointment,
+                saga.payload["people"],
+                reason=appointment.cancel_reason,
+                **extra,
+            )
+        else:
+            rules.emit_event(
+                session,
+                EventType.APPOINTMENT_REJECTED,
+                appointment,
+                saga.payload["people"],
+                reason_code=outcome["reason_code"],
+                reason=outcome["reason"],
+                alternatives=outcome["details"].get("alternatives", []),
+                **extra,
+            )
+
+    def _crash_point(self, kind: str, step: str, when: str) -> None:
+        if self.crash_at and self.crash_at == f"{kind}:{step}:{when}":
+            log.warning("WARDDESK_CRASH_AT=%s: killing this process", self.crash_at)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _reload(session: Session, saga: BookingSaga) -> None:
+    try:
+        session.refresh(saga)
+        session.commit()
+    except DBAPIError:
+        session.rollback()
+
+
+def _rejection(error: AppError) -> dict[str, Any]:
+    return {
+        "result": "rejected",
+        "reason_code": error.code.value,
+        "reason": error.message,
+        "details": error.details,
+    }

@@ -1,0 +1,426 @@
+"""`warddesk-server`: run, migrate and administer the WardDesk sync server.
+
+The database is WARDDESK_DATABASE_URL; when it is unset, an embedded PostgreSQL under the data
+directory (WARDDESK_DATA_DIR) is started and used, which is what the demo relies on.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import track as rich_track
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.roles import Role
+from shared.rules import check_password_strength, check_username, check_ward_code
+from sync_server.core.config import Environment, Settings
+from sync_server.core.db import make_engine, make_session_factory, transaction
+from sync_server.core.migrations import database_status, upgrade
+from sync_server.directory.importer import KINDS, ImportFileError, import_csv
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="warddesk-server",
+    help=(
+        "Run, migrate and administer the WardDesk sync server. The database is WARDDESK_DATABASE_URL; "
+        "when it is unset, an embedded PostgreSQL under WARDDESK_DATA_DIR is started and used."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DESKTOP_NOTICE = (
+    "Desktop: `warddesk --server <the address above>` (or `make demo`, which opens it signed in as the "
+    "scheduler). The API is documented at the /docs address above."
+)
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(1)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        _fail(f"the WARDDESK_* settings are not valid: {problems}")
+
+
+def _database_url(settings: Settings) -> str:
+    """WARDDESK_DATABASE_URL, or the embedded PostgreSQL (started when needed)."""
+    from sync_server.app import resolve_database_url
+
+    if settings.database_url is None:
+        out.print(f"WARDDESK_DATABASE_URL is not set: using the embedded PostgreSQL in {settings.data_dir}")
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns about XDG_RUNTIME_DIR on servers without a login session: harmless here.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            return resolve_database_url(settings)
+    except RuntimeError as exc:
+        _fail(str(exc))
+
+
+def _migrate(url: str) -> str:
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        upgrade(url)
+    except OperationalError as exc:
+        _fail(f"cannot reach the database: {exc.orig}")
+    engine = make_engine(url, pool_size=1)
+    try:
+        return database_status(engine)[1]
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a database that is reachable and at the schema this build ships; exits otherwise."""
+    engine = make_engine(url, pool_size=2)
+    try:
+        ready, why = database_status(engine)
+        if not ready:
+            _fail(why)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def _progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
+    return rich_track(items, description=description, total=total, console=err, transient=True)
+
+
+def _serve(url: str, *, settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from sync_server.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    application = create_app(settings, database_url=url)
+    # Long polls hold requests open for up to 30 s: a stop (SIGTERM, Ctrl+C) gives them 5 s, then
+    # closes them; desktops simply reconnect.
+    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+
+
+def _announce(host: str, port: int) -> None:
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    out.print(
+        f"WardDesk sync server: [bold]http://{shown}:{port}[/]  (API documentation: http://{shown}:{port}/docs)"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    migrate: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database first.")
+    ] = True,
+) -> None:
+    """Run the sync server (HTTP API) until interrupted."""
+    settings = _settings()
+    url = _database_url(settings)
+    if migrate:
+        out.print(f"Database: {_migrate(url)}")
+    _announce(host, port)
+    _serve(url, settings=settings, host=host, port=port)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Upgrade the database schema to the newest revision this build ships, and print it."""
+    url = _database_url(_settings())
+    out.print(f"Database is at {_migrate(url)}")
+
+
+@app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Option(help="Sign-in name: lower-case letters, digits, . _ -")],
+    full_name: Annotated[str, typer.Option(help="The person's name as colleagues see it.")],
+    role: Annotated[Role, typer.Option(help="What the person may do.", case_sensitive=False)],
+    ward: Annotated[
+        list[str] | None, typer.Option("--ward", help="Ward code a nurse belongs to (repeat for several).")
+    ] = None,
+    doctor_license: Annotated[
+        str | None, typer.Option(help="A doctor account's doctor record, by licence number.")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Initial password; asked for twice (hidden) when omitted.")
+    ] = None,
+) -> None:
+    """Create a user account (the first administrator, for instance)."""
+    from sync_server.audit import service as audit
+    from sync_server.auth.models import User, UserWard
+    from sync_server.auth.passwords import hash_password
+    from sync_server.directory.importer import CLI_CLIENT
+    from sync_server.directory.models import Doctor, Ward
+
+    problems: list[str] = []
+    try:
+        username = check_username(username)
+    except ValueError as exc:
+        problems.append(f"--username: {exc}")
+    full_name = full_name.strip()
+    if not 1 <= len(full_name) <= 200:
+        problems.append("--full-name: must be 1-200 characters")
+    ward_codes: list[str] = []
+    for code in ward or []:
+        try:
+            ward_codes.append(check_ward_code(code))
+        except ValueError as exc:
+            problems.append(f"--ward {code!r}: {exc}")
+    if role is Role.NURSE and not ward:
+        problems.append("--ward: a nurse must belong to at least one ward")
+    if role is not Role.NURSE and ward:
+        problems.append("--ward: only nurses belong to wards")
+    if role is Role.DOCTOR and not doctor_license:
+        problems.append("--doctor-license: a doctor account must name its doctor record")
+    if role is not Role.DOCTOR and doctor_license:
+        problems.append("--doctor-license: only doctor accounts have a doctor record")
+    if password is not None:
+        try:
+            check_password_strength(password)
+        except ValueError as exc:
+            problems.append(f"--password: {exc}")
+    if problems:
+        _fail("\n  " + "\n  ".join(problems))
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            check_password_strength(password)
+        except ValueError as exc:
+            _fail(f"password: {exc}")
+
+    with _sessions(_database_url(_settings())) as factory, transaction(factory) as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            _fail(f"the user name {username!r} is taken")
+        wards = {
+            code: ward_id
+            for code, ward_id in session.execute(select(Ward.code, Ward.id).where(Ward.code.in_(ward_codes)))
+        }
+        missing = [code for code in ward_codes if code not in wards]
+        if missing:
+            _fail(f"no ward with code {', '.join(missing)}")
+        doctor_id = None
+        if doctor_license:
+            doctor_id = session.scalar(
+                select(Doctor.id).where(Doctor.license_number == doctor_license.strip())
+            )
+            if doctor_id is None:
+                _fail(f"no doctor with licence number {doctor_license!r}")
+        user = User(
+            username=username,
+            full_name=full_name,
+            role=role,
+            password_hash=hash_password(password),
+            doctor_id=doctor_id,
+            wards=[UserWard(ward_id=wards[code]) for code in dict.fromkeys(ward_codes)],
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            actor=None,
+            username="cli",
+            client=CLI_CLIENT,
+            action="user.create",
+            entity="user",
+            entity_id=user.id,
+            details={"username": username, "role": role.value},
+        )
+    out.print(f"Created {role.value} {username!r} ({full_name}).")
+
+
+_IMPORT_HELP = (
+    "Import rows from a CSV file (UTF-8, header row). Columns (* = required):\n\n"
+    + "\n\n".join(f"{name}: {kind.column_help()}" for name, kind in KINDS.items())
+    + (
+        "\n\nEvery row is checked first; if any row is bad, nothing is written and each problem is listed "
+        "with its line and column."
+    )
+)
+
+
+@app.command(
+    "import", help=_IMPORT_HELP, short_help="Import patients, doctors, wards, rooms or formulary from CSV."
+)
+def import_(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.", metavar="KIND")],
+    file: Annotated[Path, typer.Argument(help="The CSV file.", metavar="FILE.csv")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file only; write nothing.")] = False,
+) -> None:
+    if kind not in KINDS:
+        _fail(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
+    with _sessions(_database_url(_settings())) as factory:
+        try:
+            report = import_csv(factory, kind=kind, path=file, dry_run=dry_run, track=_progress)
+        except ImportFileError as exc:
+            _fail(str(exc))
+        if report.ok and not dry_run:
+            _feed_desktops(factory)
+    if not report.ok:
+        shown = report.problems[:200]
+        table = Table(title=f"{len(report.problems)} problem(s) in {file.name}: nothing was written")
+        table.add_column("line", justify="right")
+        table.add_column("column")
+        table.add_column("problem")
+        for problem in shown:
+            table.add_row(str(problem.line or "-"), problem.column or "-", problem.problem)
+        err.print(table)
+        if len(report.problems) > len(shown):
+            err.print(f"... and {len(report.problems) - len(shown)} more")
+        raise typer.Exit(1)
+    if dry_run:
+        out.print(f"{report.rows} {kind} row(s) checked: all good (dry run, nothing written).")
+    else:
+        out.print(f"Imported {report.written} {kind}.")
+
+
+def _feed_desktops(factory: sessionmaker[Session]) -> None:
+    """Records written without the server's services reach the desktops through the sync feed."""
+    from sync_server.sync.backfill import backfill
+
+    with transaction(factory) as session:
+        backfill(session)
+
+
+@app.command("sync-backfill")
+def sync_backfill() -> None:
+    """Put records written without the server (old data, direct database edits) on the sync feed."""
+    with _sessions(_database_url(_settings())) as factory, transaction(factory) as session:
+        from sync_server.sync.backfill import backfill
+
+        seen = backfill(session)
+    out.print(f"Checked {seen} record(s); the sync feed is up to date.")
+
+
+@app.command("sync-compact")
+def sync_compact() -> None:
+    """Delete sync tombstones older than WARDDESK_TOMBSTONE_DAYS (run it daily)."""
+    from sync_server.sync.pull import compact
+
+    settings = _settings()
+    with _sessions(_database_url(settings)) as factory, transaction(factory) as session:
+        removed = compact(session, tombstone_seconds=settings.tombstone_days * 86400)
+    out.print(f"Removed {removed} expired tombstone(s) from the sync feed.")
+
+
+def _users_table() -> Table:
+    from sync_server.demo import data
+
+    table = Table(title="Demo users (these passwords are for the demo database only)")
+    table.add_column("user name", no_wrap=True)
+    table.add_column("password", no_wrap=True)
+    table.add_column("role")
+    table.add_column("name", no_wrap=True)
+    table.add_column("scope")
+    for user in data.USERS:
+        table.add_row(user.username, user.password, user.role.value, user.full_name, user.scope)
+    return table
+
+
+def _load_demo(url: str, *, reset: bool) -> None:
+    from sync_server.demo.builder import DemoConflict, load_demo_hospital, reset_database
+
+    with _sessions(url) as factory:
+        if reset:
+            reset_database(factory)
+            out.print("Emptied every table of the database.")
+        try:
+            summary = load_demo_hospital(factory)
+        except DemoConflict as exc:
+            _fail(str(exc))
+        _feed_desktops(factory)
+    if summary.loaded:
+        out.print(
+            "Loaded the demo hospital: " + ", ".join(f"{n} {what}" for what, n in summary.counts.items())
+        )
+    else:
+        out.print("The demo hospital is already loaded; nothing to do (use --reset to start over).")
+
+
+@app.command("demo-data")
+def demo_data(
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Empty EVERY table of the database first, then load the demo.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask before --reset empties the database.")
+    ] = False,
+) -> None:
+    """Load the demo hospital: 4 wards, rooms, 6 doctors, 200 patients, a formulary, one user per role."""
+    settings = _settings()
+    if reset and settings.environment is Environment.PRODUCTION:
+        _fail("--reset is refused in production (WARDDESK_ENVIRONMENT=production)")
+    url = _database_url(settings)
+    if reset and not yes:
+        typer.confirm("--reset empties EVERY table of this database. Go on?", abort=True)
+    _load_demo(url, reset=reset)
+    out.print(_users_table())
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+) -> None:
+    """Everything `make demo` needs: database (embedded when unset), migrations, demo data, then serve."""
+    settings = _settings()
+    if settings.environment is Environment.PRODUCTION:
+        _fail("the demo is refused in production (WARDDESK_ENVIRONMENT=production)")
+    url = _database_url(settings)
+    out.print(f"Database: {_migrate(url)}")
+    _load_demo(url, reset=False)
+    out.print(_users_table())
+    _announce(host, port)
+    out.print(DESKTOP_NOTICE)
+    out.print("Press Ctrl+C to stop the server.")
+    _serve(url, settings=settings, host=host, port=port)
+
+
+def _messaging_settings() -> Settings:
+    settings = _settings()
+    return settings.model_copy(update={"database_url": _database_url(settings)})
+
+
+@app.command()
+def relay() -> None:
+    """Publish outbox rows to RabbitMQ (WARDDESK_AMQP_URL) until interrupted."""
+    try:
+        from sync_server.messaging.runner import run_relay
+    except ImportError as exc:
+        _fail(f"the outbox relay is not part of this build: {exc}")
+    run_relay(_messaging_settings())
+
+
+@app.command()
+def worker() -> None:
+    """Consume WardDesk events from RabbitMQ (WARDDESK_AMQP_URL) until interrupted."""
+    try:
+        from sync_server.messaging.runner import run_worker
+    except ImportError as exc:
+        _fail(f"the message worker is not part of this build: {exc}")
+    run_worker(_messaging_settings())
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the `warddesk-server` script."""
+    return app(args=argv)

@@ -1,0 +1,1 @@
+"""The demo hospital (`warddesk-server demo-data`): wards, rooms, doctors, patients, formulary, users."""

@@ -1,0 +1,220 @@
+"""Admin view of dead letters: messages a consumer gave up on, and putting them back once fixed."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from shared.errors import ErrorCode
+from shared.events import EventEnvelope
+from shared.roles import Role
+from sync_server.audit.service import record as audit
+from sync_server.auth.deps import Allowed
+from sync_server.core.config import Settings
+from sync_server.core.context import Client, DbSession, SettingsDep
+from sync_server.core.errors import AppError
+from sync_server.core.openapi import AUTHED, WITH_BODY, errors
+from sync_server.core.outbox import OutboxMessage
+from sync_server.messaging import failures
+from sync_server.messaging.consumers import Consumer
+from sync_server.messaging.models import MessageFailure
+from sync_server.messaging.rabbitmq import BrokerUnavailable, list_dead_letters, replay_dead_letters
+from sync_server.messaging.runner import default_consumers, topology_of
+
+router = APIRouter(prefix="/admin/dead-letters", tags=["admin"])
+
+
+class BrokerUnreachable(AppError):
+    status_code = 503
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+class DeadLetterOut(BaseModel):
+    consumer: str
+    message_id: str
+    event_type: str
+    aggregate_type: str | None = None
+    aggregate_id: str | None = None
+    reason: str = Field(description="Why it was dead-lettered: delivery_limit, rejected...")
+    death_count: int = Field(description="How many times the broker dead-lettered it")
+    dead_since: datetime | None = None
+    last_error: str | None = Field(default=None, description="The consumer's last failure")
+
+
+class DeadLetterList(BaseModel):
+    transport: Literal["rabbitmq", "in-process"]
+    dead_letters: list[DeadLetterOut]
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=1000, description="Only these messages; all dead letters when omitted."
+    )
+
+
+class Replayed(BaseModel):
+    consumer: str
+    message_id: str
+
+
+class ReplayResult(BaseModel):
+    replayed: list[Replayed]
+
+
+def _consumers(request: Request, settings: Settings) -> list[Consumer]:
+    consumers: list[Consumer] | None = getattr(request.app.state, "consumers", None)
+    return consumers if consumers is not None else default_consumers(settings)
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@router.get("", response_model=DeadLetterList, responses=errors(*AUTHED, 503))
+def list_dead_letter_messages(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    client: Client,
+    actor: Allowed(Role.ADMIN),  # type: ignore[valid-type]
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> DeadLetterList:
+    """Messages every consumer gave up on, with why. Reading them does not remove them."""
+    names = [consumer.name for consumer in _consumers(request, settings)]
+    if settings.amqp_url is None:
+        letters = _in_process_dead_letters(session, names, limit)
+        transport: Literal["rabbitmq", "in-process"] = "in-process"
+    else:
+        try:
+            found = list_dead_letters(
+                settings.amqp_url, topology=topology_of(settings), consumers=names, limit=limit
+            )
+        except BrokerUnavailable as exc:
+            raise BrokerUnreachable(f"The message broker is not reachable: {exc}") from exc
+        keys = [(dead.consumer, key) for dead in found if (key := _as_uuid(dead.message_id))]
+        errors_by_key = failures.last_errors(session, keys)
+        letters = []
+        for dead in found:
+            envelope = _envelope(dead.body)
+            key = _as_uuid(dead.message_id)
+            letters.append(
+                DeadLetterOut(
+                    consumer=dead.consumer,
+                    message_id=dead.message_id,
+                    event_type=dead.event_type,
+                    aggregate_type=envelope.aggregate_type if envelope else None,
+                    aggregate_id=envelope.aggregate_id if envelope else None,
+                    reason=dead.reason,
+                    death_count=dead.death_count,
+                    dead_since=dead.dead_since,
+                    last_error=errors_by_key.get((dead.consumer, key)) if key else None,
+                )
+            )
+        transport = "rabbitmq"
+    audit(
+        session, actor=actor, client=client, action="dead_letters.read", entity="dead_letter",
+        details={"count": len(letters)},
+    )
+    return DeadLetterList(transport=transport, dead_letters=letters)
+
+
+@router.post("/replay", response_model=ReplayResult, responses=errors(*WITH_BODY, 503))
+def replay_dead_letter_messages(
+    request: Request,
+    body: ReplayRequest,
+    session: DbSession,
+    settings: SettingsDep,
+    client: Client,
+    actor: Allowed(Role.ADMIN),  # type: ignore[valid-type]
+) -> ReplayResult:
+    """Give dead letters back to their consumer (after the cause is fixed). Consumers are idempotent, so
+    replaying a message that was in fact handled does nothing twice."""
+    consumers = _consumers(request, settings)
+    wanted = frozenset(str(m) for m in body.message_ids) if body.message_ids is not None else None
+    if settings.amqp_url is None:
+        replayed = _replay_in_process(session, consumers, wanted)
+    else:
+        try:
+            moved = replay_dead_letters(
+                settings.amqp_url,
+                topology=topology_of(settings),
+                consumers=[consumer.name for consumer in consumers],
+                message_ids=wanted,
+            )
+        except BrokerUnavailable as exc:
+            raise BrokerUnreachable(f"The message broker is not reachable: {exc}") from exc
+        replayed = [Replayed(consumer=consumer, message_id=message_id) for consumer, message_id in moved]
+    audit(
+        session, actor=actor, client=client, action="dead_letters.replay", entity="dead_letter",
+        details={"replayed": [r.model_dump() for r in replayed][:100], "count": len(replayed)},
+    )
+    return ReplayResult(replayed=replayed)
+
+
+def _envelope(body: bytes) -> EventEnvelope | None:
+    try:
+        return EventEnvelope.model_validate(json.loads(body))
+    except ValueError:
+        return None
+
+
+def _in_process_dead_letters(session: DbSession, names: list[str], limit: int) -> list[DeadLetterOut]:
+    rows = session.execute(
+        select(MessageFailure, OutboxMessage)
+        .join(OutboxMessage, OutboxMessage.message_id == MessageFailure.message_id)
+        .where(MessageFailure.dead_lettered_at.is_not(None), MessageFailure.consumer.in_(names))
+        .order_by(MessageFailure.dead_lettered_at)
+        .limit(limit)
+    )
+    return [
+        DeadLetterOut(
+            consumer=failure.consumer,
+            message_id=str(failure.message_id),
+            event_type=message.event_type,
+            aggregate_type=message.aggregate_type,
+            aggregate_id=message.aggregate_id,
+            reason="delivery_limit" if failure.failures > 1 else "rejected",
+            death_count=1,
+            dead_since=failure.dead_lettered_at,
+            last_error=failure.last_error,
+        )
+        for failure, message in rows
+    ]
+
+
+def _replay_in_process(
+    session: DbSession, consumers: list[Consumer], wanted: frozenset[str] | None
+) -> list[Replayed]:
+    """Reset the consumer's failures and mark the outbox row unpublished: the in-process relay delivers
+    it again (consumers that already handled it skip it)."""
+    query = (
+        select(MessageFailure, OutboxMessage)
+        .join(OutboxMessage, OutboxMessage.message_id == MessageFailure.message_id)
+        .where(
+            MessageFailure.dead_lettered_at.is_not(None),
+            MessageFailure.consumer.in_([consumer.name for consumer in consumers]),
+        )
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    )
+    replayed: list[Replayed] = []
+    for failure, message in session.execute(query).all():
+        if wanted is not None and str(failure.message_id) not in wanted:
+            continue
+        failure.dead_lettered_at = None
+        failure.failures = 0  # a fresh start: the full delivery limit again
+        message.published_at = None
+        replayed.append(Replayed(consumer=failure.consumer, message_id=str(failure.message_id)))
+    session.flush()
+    return replayed

@@ -1,0 +1,1 @@
+"""Messages to patients: appointment confirmation and cancellation emails."""

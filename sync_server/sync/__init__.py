@@ -1,0 +1,1 @@
+"""Offline sync: the change feed, push (mutations from desktops) and pull (changes to desktops)."""

@@ -1,0 +1,195 @@
+"""Sync routes: POST /sync/push (queued mutations in) and GET /sync/pull (changes out, long poll)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from shared.errors import ErrorBody, ErrorCode
+from shared.protocol import (
+    MAX_LONG_POLL_SECONDS,
+    MAX_PULL_LIMIT,
+    MIN_SUPPORTED_VERSION,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from sync_server.audit import service as audit
+from sync_server.auth.deps import CurrentActor
+from sync_server.booking.repository import saga as load_saga
+from sync_server.booking.saga import SagaEngine
+from sync_server.core.context import Client, DbSession, SettingsDep
+from sync_server.core.errors import AppError
+from sync_server.core.openapi import AUTHED, WITH_BODY, errors
+from sync_server.sync import pull as pulling
+from sync_server.sync import push as pushing
+from sync_server.sync.notifier import ChangeNotifier
+from sync_server.sync.scopes import scopes_of
+
+
+class UpdateRequired(AppError):
+    status_code = 426
+    code = ErrorCode.UPDATE_REQUIRED
+
+
+_UPDATE_REQUIRED: dict[int | str, dict[str, Any]] = {
+    426: {
+        "model": ErrorBody,
+        "description": "The desktop speaks a sync protocol this server no longer supports",
+    }
+}
+
+
+def check_protocol(
+    version: Annotated[
+        str | None,
+        Header(
+            alias=PROTOCOL_HEADER, max_length=8, description=f"Sync protocol version (now {PROTOCOL_VERSION})"
+        ),
+    ] = None,
+) -> None:
+    """Refuse desktops older than the server supports, before anything else is looked at."""
+    try:
+        spoken = int(version) if version is not None else None
+    except ValueError:
+        spoken = None
+    if spoken is None or spoken < MIN_SUPPORTED_VERSION:
+        raise UpdateRequired(
+            "This WardDesk desktop is too old for this server; ask IT to update it.",
+            details={"min_supported": MIN_SUPPORTED_VERSION, "server": PROTOCOL_VERSION, "sent": version},
+        )
+
+
+router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_protocol)])
+
+
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    responses={**errors(*WITH_BODY, 409, 503), **_UPDATE_REQUIRED},
+    summary="Apply a desktop's queued changes, in order, each exactly once",
+)
+def push(
+    session: DbSession,
+    actor: CurrentActor,
+    client: Client,
+    body: PushRequest,
+    request: Request,
+    background: BackgroundTasks,
+) -> PushResponse:
+    """Per mutation: applied (with the new version), rejected (a final answer with a reason) or conflict
+    (with the server's record). Numbers already settled get their stored answer; 409 mutation_gap when
+    numbers are missing; 403 when the client id is another person's. `stopped_early` asks for a retry
+    of the rest after `retry_after_seconds`. Bookings answer applied when their saga has started; the
+    outcome arrives by pull."""
+    engine: SagaEngine = request.app.state.saga_engine
+    outcome = pushing.push(session, actor=actor, client=client, request=body, saga_engine=engine)
+    session.commit()
+    if outcome.started_sagas:
+        # After the answer is sent: run the sagas this push started (the recovery runner would too).
+        background.add_task(_drive_sagas, request.app.state.session_factory, engine, outcome.started_sagas)
+    return outcome.response
+
+
+def _drive_sagas(factory: sessionmaker[Session], engine: SagaEngine, saga_ids: list[uuid.UUID]) -> None:
+    for saga_id in saga_ids:
+        session = factory()
+        try:
+            saga = load_saga(session, saga_id)
+            if saga is not None and saga.lease_owner == engine.owner:
+                engine.drive(session, saga)
+        finally:
+            session.close()
+
+
+@router.get(
+    "/pull",
+    response_model=PullResponse,
+    responses={**errors(*AUTHED), **_UPDATE_REQUIRED},
+    summary="Changes in the caller's scopes since a cursor (long poll with wait > 0)",
+)
+async def pull(
+    session: DbSession,
+    actor: CurrentActor,
+    client: Client,
+    settings: SettingsDep,
+    request: Request,
+    cursor: Annotated[str, Query(max_length=4096, description="Opaque; empty for an initial sync")] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_LONG_POLL_SECONDS, description="Long poll: seconds to wait")
+    ] = 0,
+    client_id: Annotated[
+        uuid.UUID | None, Query(description="Reports this client's last settled mutation")
+    ] = None,
+) -> Response:
+    """An empty cursor starts with the current state of every record in scope (paged: follow
+    `has_more`), then the changes since. `reset_required` means the cursor is older than the tombstone
+    window or the caller's scopes changed: drop the cache and pull again with the returned cursor.
+    422 invalid_cursor for a cursor this server did not issue."""
+    scopes = scopes_of(actor)
+    notifier: ChangeNotifier | None = getattr(request.app.state, "sync_notifier", None)
+    # Registered before the first look, so a change committed in between still wakes us.
+    waiter = notifier.add(scopes) if (wait > 0 and notifier is not None) else None
+
+    def look(token: str) -> pulling.Page:
+        return pulling.pull_page(
+            session,
+            cursor_token=token,
+            scopes=scopes,
+            limit=limit,
+            secret=settings.secret_key,
+            tombstone_seconds=settings.tombstone_days * 86400,
+        )
+
+    try:
+        page = await run_in_threadpool(look, cursor)
+        if wait > 0 and not page.changes and not page.has_more and page.cursor is not None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + wait
+            await run_in_threadpool(session.commit)  # no connection is held while waiting
+            while not page.changes and not page.has_more:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                recheck = settings.long_poll_recheck_seconds if notifier and notifier.listening else 0.25
+                if waiter is not None:
+                    await waiter.wait(min(remaining, recheck))
+                else:
+                    await asyncio.sleep(min(remaining, 0.25))
+                assert page.cursor is not None
+                token = pulling.encode_cursor(page.cursor, secret=settings.secret_key)
+                page = await run_in_threadpool(look, token)
+                await run_in_threadpool(session.commit)
+    finally:
+        if waiter is not None and notifier is not None:
+            notifier.remove(waiter)
+
+    def finish() -> bytes:
+        last = (
+            pushing.last_mutation_id(session, client_id=client_id, user_id=actor.user_id) if client_id else 0
+        )
+        if page.changes:
+            # The pull can carry patient data: who received what is audited (counts, not contents).
+            audit.record(
+                session,
+                actor=actor,
+                client=client,
+                action="sync.pull",
+                entity="sync",
+                details={"changes": len(page.changes), "entities": page.entities or {}},
+            )
+        return pulling.render(
+            page, secret=settings.secret_key, last_mutation_id=last, server_time=datetime.now(UTC)
+        )
+
+    body = await run_in_threadpool(finish)
+    return Response(content=body, media_type="application/json")

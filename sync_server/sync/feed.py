@@ -1,0 +1,112 @@
+"""The change feed: every write to a record a desktop caches appends its new state here, in the same
+transaction, once per scope (who may see it). Pulls read it by PostgreSQL snapshot (see pull.py).
+
+Callers (tickets, booking, directory, notifications) use `record_change`; nothing else writes the table.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from shared.protocol import Entity
+
+NOTIFY_CHANNEL = "warddesk_sync"
+# Session.info key of the changes held back by `deferred_changes`.
+_PENDING = "warddesk_feed_pending"
+
+# One statement, one round trip: tombstone the record in scopes it has left, upsert it in its scopes
+# (a new seq and xid each time), and notify each touched scope. NOTIFY is delivered on commit only.
+_RECORD = text(
+    """
+    WITH gone AS (
+        UPDATE sync_changes
+           SET deleted = true, data = NULL, version = :version,
+               seq = nextval('sync_changes_seq'), xid = pg_current_xact_id(), changed_at = now()
+         WHERE entity_id = :entity_id AND entity = :entity AND NOT deleted
+           AND NOT (scope = ANY(CAST(:scopes AS text[])))
+        RETURNING scope
+    ), kept AS (
+        INSERT INTO sync_changes (scope, entity, entity_id, version, deleted, data)
+        SELECT s, :entity, :entity_id, :version, :deleted, CAST(:data AS jsonb)
+          FROM unnest(CAST(:scopes AS text[])) AS s ORDER BY s
+        ON CONFLICT (scope, entity, entity_id) DO UPDATE
+           SET seq = excluded.seq, xid = pg_current_xact_id(), version = excluded.version,
+               deleted = excluded.deleted, data = excluded.data, changed_at = now()
+        RETURNING scope
+    )
+    SELECT pg_notify(:channel, scope) FROM (SELECT scope FROM gone UNION SELECT scope FROM kept) AS touched
+    """
+)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot put a {type(value).__name__} in a change record")
+
+
+def to_json(data: dict[str, Any]) -> str:
+    """The JSON text of a change record (UUIDs, dates, decimals and enums as strings)."""
+    return json.dumps(data, default=_json_default, separators=(",", ":"))
+
+
+def record_change(
+    session: Session,
+    *,
+    entity: Entity,
+    entity_id: uuid.UUID,
+    version: int,
+    scopes: Iterable[str],
+    data: dict[str, Any] | None,
+) -> None:
+    """Append a change (data=None: a tombstone) to the change feed, in the caller's transaction.
+
+    The record becomes visible to pulls when the caller commits. Scopes the record was in before but
+    is not in now get a tombstone, so a desktop that may no longer see it drops it. Raises TypeError
+    if `data` holds a value JSON cannot carry.
+    """
+    params = {
+        "entity": Entity(entity).value,
+        "entity_id": entity_id,
+        "version": version,
+        "deleted": data is None,
+        "data": None if data is None else to_json(data),
+        "scopes": sorted(set(scopes)),
+        "channel": NOTIFY_CHANNEL,
+    }
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        pending.append(params)
+        return
+    session.execute(_RECORD, params)
+
+
+@contextmanager
+def deferred_changes(session: Session) -> Iterator[None]:
+    """Hold back `record_change` calls made inside the block and write them, in order, with one
+    executemany when it ends without an error (many changes, few round trips). On an error they are
+    dropped: the caller is rolling back the work they describe. Does not nest."""
+    pending: list[dict[str, Any]] = []
+    session.info[_PENDING] = pending
+    try:
+        yield
+    finally:
+        del session.info[_PENDING]
+    if pending:
+        session.execute(_RECORD, pending)

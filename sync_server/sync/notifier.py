@@ -1,0 +1,114 @@
+"""Wake long polls when their scopes change: one LISTEN connection per process fans out to waiters.
+
+`record_change` calls pg_notify(channel, scope) in the writer's transaction; PostgreSQL delivers the
+notice only when that transaction commits, so a woken pull always finds the change. Waiting requests
+hold no database connection: they await an asyncio.Event that the listener thread sets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterable
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from sync_server.sync.feed import NOTIFY_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+class Waiter:
+    """One long poll waiting for any of its scopes."""
+
+    def __init__(self, scopes: Iterable[str], loop: asyncio.AbstractEventLoop) -> None:
+        self.scopes = frozenset(scopes)
+        self.loop = loop
+        self.event = asyncio.Event()
+
+    def wake(self) -> None:
+        self.loop.call_soon_threadsafe(self.event.set)
+
+    async def wait(self, timeout: float) -> bool:
+        """True when woken, False on timeout. The event stays cleared for the next wait."""
+        try:
+            await asyncio.wait_for(self.event.wait(), timeout)
+        except TimeoutError:
+            return False
+        self.event.clear()
+        return True
+
+
+class ChangeNotifier:
+    """Listens on the feed's channel in a thread; `listening` is False while it is not connected, and
+    long polls then re-check the feed on a short timer instead."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self._waiters: set[Waiter] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.listening = False
+
+    @classmethod
+    def for_database(cls, database_url: str) -> ChangeNotifier:
+        """A notifier for an SQLAlchemy-style URL (postgresql+psycopg://...)."""
+        url = make_url(database_url).set(drivername="postgresql")
+        return cls(url.render_as_string(hide_password=False))
+
+    def add(self, scopes: Iterable[str]) -> Waiter:
+        waiter = Waiter(scopes, asyncio.get_running_loop())
+        with self._lock:
+            self._waiters.add(waiter)
+        return waiter
+
+    def remove(self, waiter: Waiter) -> None:
+        with self._lock:
+            self._waiters.discard(waiter)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync-change-listener", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _fan_out(self, scope: str) -> None:
+        with self._lock:
+            woken = [w for w in self._waiters if scope in w.scopes]
+        for waiter in woken:
+            waiter.wake()
+
+    def _run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.listening = True
+                    backoff = 0.5
+                    # Anything committed while we were not listening: let every waiter look once.
+                    self._wake_all()
+                    while not self._stop.is_set():
+                        for notice in conn.notifies(timeout=0.5):
+                            self._fan_out(notice.payload)
+            except psycopg.Error:
+                log.warning(
+                    "sync change listener lost its connection; retrying in %.1fs", backoff, exc_info=True
+                )
+            finally:
+                self.listening = False
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    def _wake_all(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            waiter.wake()

@@ -109,8 +109,13 @@ class TrayNotifier(QObject):
         self._timer.setInterval(CHECK_DELAY_MS)
         self._timer.timeout.connect(self.check)
         # Several reports of one sync round (pull, push, pull) become one check, hence one message.
-        context.sync.statusChanged.connect(lambda _status: self._timer.start())
+        # A bound method, not a lambda: Qt drops the connection when this widget is destroyed
+        # (user switch), so a late sync report never reaches a deleted timer.
+        context.sync.statusChanged.connect(self._sync_reported)
         QTimer.singleShot(0, self.check)  # what arrived while the app was closed or offline
+
+    def _sync_reported(self, _status: object) -> None:
+        self._timer.start()
 
     def check(self) -> None:
         store, executors = self._context.store, self._context.executors

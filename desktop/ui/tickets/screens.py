@@ -144,7 +144,12 @@ class _TicketsScreen(QWidget):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
-        context.sync.statusChanged.connect(lambda _status: self._reload_timer.start())
+        # A bound method, not a lambda: Qt drops the connection when this widget is destroyed
+        # (user switch), so a late sync report never reaches a deleted timer.
+        context.sync.statusChanged.connect(self._sync_reported)
+
+    def _sync_reported(self, _status: object) -> None:
+        self._reload_timer.start()
 
     def _layout(self, filters: QHBoxLayout, side: QWidget | None = None) -> None:
         left = QWidget(self)

@@ -6,6 +6,7 @@ A relay (sync_server/messaging) publishes the rows afterwards; see its module fo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, T
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sync_server.core.bulk import insert_rows
 from sync_server.core.db import Base
 
 
@@ -56,11 +58,28 @@ def emit(
 ) -> OutboxMessage:
     """Queue an event in the caller's transaction. It is published only if that transaction commits."""
     message = OutboxMessage(
-        message_id=uuid.uuid4(),
-        event_type=event_type,
-        aggregate_type=aggregate_type,
-        aggregate_id=str(aggregate_id),
-        payload=payload,
+        **message_row(
+            event_type=event_type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload
+        )
     )
     session.add(message)
     return message
+
+
+def message_row(
+    *, event_type: str, aggregate_type: str, aggregate_id: str | uuid.UUID, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The outbox row of an event, as `emit` writes it (for `emit_rows`)."""
+    return {
+        "message_id": uuid.uuid4(),
+        "event_type": event_type,
+        "aggregate_type": aggregate_type,
+        "aggregate_id": str(aggregate_id),
+        "payload": payload,
+        "attempts": 0,
+    }
+
+
+def emit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue many events (`message_row`s) with one INSERT, in order, in the caller's transaction."""
+    insert_rows(session, OutboxMessage, rows)

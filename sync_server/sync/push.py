@@ -42,6 +42,7 @@ from sync_server.booking import service as booking
 from sync_server.booking.models import Appointment, SagaKind
 from sync_server.booking.saga import SagaEngine
 from sync_server.booking.schemas import BookingRequest, RescheduleRequest
+from sync_server.core.bulk import insert_rows
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
 from sync_server.sync import feed
@@ -100,7 +101,7 @@ def push(
     seen = [m.mutation_id for m in request.mutations if m.mutation_id <= last]
     stored = _stored_results(session, client_id=request.client_id, mutation_ids=seen)
     applier = _Applier(session, actor=actor, client=client, saga_engine=saga_engine)
-    settled: list[SyncMutationResult] = []
+    settled: list[dict[str, Any]] = []
     together = _apply_together(session, applier, fresh)
     for mutation in request.mutations:
         if mutation.mutation_id <= last:
@@ -121,8 +122,8 @@ def push(
         outcome.response.results.append(result)
         settled.append(_stored(mutation, result))
         last = mutation.mutation_id
-    # Written once for the batch (fewer round trips); the commit makes them durable with the effects.
-    session.add_all(settled)
+    # Written once for the batch (one INSERT); the commit makes them durable with the effects.
+    insert_rows(session, SyncMutationResult, settled)
     state.last_mutation_id = last
     state.last_push_at = datetime.now(UTC)
     session.flush()
@@ -197,10 +198,10 @@ def _settled_long_ago(mutation: Mutation) -> MutationResult:
 def _apply_together(
     session: Session, applier: _Applier, mutations: list[Mutation]
 ) -> dict[int, MutationResult] | None:
-    """The fast path for the common offline burst, new tickets only: every submission in one savepoint
-    and one flush, so the rows go out as a few multi-row INSERTs. All or nothing: if any mutation fails,
-    the savepoint is rolled back and None tells the caller to apply them one by one, which gives each
-    its own verdict. Results by mutation id."""
+    """The fast path for the common offline burst, new tickets only: every submission in one savepoint,
+    checked as one by one would, then written with one INSERT per table (TicketService.submit_new). All
+    or nothing: if any mutation fails, the savepoint is rolled back and None tells the caller to apply
+    them one by one, which gives each its own verdict. Results by mutation id."""
     ids = [m.entity_id for m in mutations]
     if (
         len(mutations) < 2
@@ -211,14 +212,13 @@ def _apply_together(
         return None
     savepoint = session.begin_nested()
     try:
-        # Nothing read here depends on an earlier submission of the batch (distinct new ids), so the
-        # session need not flush before each query.
         with session.no_autoflush, feed.deferred_changes(session):
-            applier.tickets.expect_new(ids)
-            results = {m.mutation_id: applier.apply(m) for m in mutations}
-        session.flush()
+            applier.tickets.submit_new([(m.entity_id, m.payload) for m in mutations])
         savepoint.commit()
-        return results
+        return {
+            m.mutation_id: _Applier._applied(m, 1)  # a new ticket's first version
+            for m in mutations
+        }
     except Exception:
         # Any verdict at all (a refusal, a duplicate made meanwhile, a temporary failure) is left to the
         # one-by-one path, which decides it as it always has.
@@ -298,14 +298,15 @@ def _refused(mutation: Mutation, error: AppError) -> MutationResult:
     )
 
 
-def _stored(mutation: Mutation, result: MutationResult) -> SyncMutationResult:
-    return SyncMutationResult(
-        client_id=mutation.client_id,
-        mutation_id=mutation.mutation_id,
-        idempotency_key=mutation.idempotency_key,
-        name=mutation.name.value,
-        result=result.model_dump(mode="json"),
-    )
+def _stored(mutation: Mutation, result: MutationResult) -> dict[str, Any]:
+    """The sync_mutation_results row that answers this mutation again if it is resent."""
+    return {
+        "client_id": mutation.client_id,
+        "mutation_id": mutation.mutation_id,
+        "idempotency_key": mutation.idempotency_key,
+        "name": mutation.name.value,
+        "result": result.model_dump(mode="json"),
+    }
 
 
 class _Applier:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -11,8 +12,9 @@ from sqlalchemy.orm import Session
 from shared.roles import Role
 from shared.tickets import PRIORITY_RANK
 from sync_server.auth.models import User
+from sync_server.core.bulk import insert_rows
 from sync_server.directory.models import Medication
-from sync_server.tickets.models import RefillTicket
+from sync_server.tickets.models import RefillTicket, TicketHistory, TicketLine
 
 
 def ticket(session: Session, ticket_id: uuid.UUID, *, for_update: bool = False) -> RefillTicket | None:
@@ -20,6 +22,28 @@ def ticket(session: Session, ticket_id: uuid.UUID, *, for_update: bool = False) 
     if for_update:
         return session.get(RefillTicket, ticket_id, with_for_update=True, populate_existing=True)
     return session.get(RefillTicket, ticket_id)
+
+
+def insert_new_tickets(session: Session, tickets: Sequence[RefillTicket]) -> None:
+    """INSERT new tickets (built but not added to the session) with their lines and history: one
+    statement per table, bypassing the ORM's unit of work. Raises IntegrityError for an id already taken.
+    The session does not learn of these rows: load them again to act on them."""
+    insert_rows(session, RefillTicket, [_columns(t) for t in tickets])
+    lines = [_columns(line) for t in tickets for line in t.lines]
+    insert_rows(session, TicketLine, lines)
+    history = [_columns(entry, skip=("id",)) for t in tickets for entry in t.history]
+    insert_rows(session, TicketHistory, history)
+
+
+def _columns(row: RefillTicket | TicketLine | TicketHistory, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The mapped columns of an ORM object as a row (column name: value)."""
+    mapper = row.__mapper__
+    return {
+        column.name: getattr(row, attribute.key)
+        for attribute in mapper.column_attrs
+        for column in attribute.columns
+        if column.name not in skip
+    }
 
 
 def medications(session: Session, codes: Iterable[str]) -> dict[str, Medication]:

@@ -17,7 +17,7 @@ sends, and the ticket line keeps the running total.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,7 +51,7 @@ from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from sync_server.core.outbox import emit
+from sync_server.core.outbox import emit, emit_rows, message_row
 from sync_server.directory.models import Medication
 from sync_server.sync.feed import record_change
 from sync_server.sync.scopes import ticket_scopes
@@ -146,12 +146,6 @@ class TicketService:
         self.client = client
         # Formulary items already read by this service (a push checks hundreds of lines against few).
         self._formulary: dict[str, Medication] = {}
-        self._known_new: set[uuid.UUID] = set()
-
-    def expect_new(self, ticket_ids: Iterable[uuid.UUID]) -> None:
-        """The caller has checked, in this transaction, that no ticket has these ids: submitting one
-        skips the lookup. A ticket made meanwhile by someone else fails the flush (IntegrityError)."""
-        self._known_new.update(ticket_ids)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -233,7 +227,10 @@ class TicketService:
         if isinstance(command, CancelTicket):
             ticket.cancel_reason = command.reason
             return _Outcome(
-                target, EventType.TICKET_CANCELLED, "Refill ticket cancelled", {"reason": command.reason},
+                target,
+                EventType.TICKET_CANCELLED,
+                "Refill ticket cancelled",
+                {"reason": command.reason},
                 body=command.reason,
             )
         if isinstance(command, ApproveTicket):
@@ -241,7 +238,10 @@ class TicketService:
         if isinstance(command, RejectTicket):
             ticket.rejection_reason = command.reason
             return _Outcome(
-                target, EventType.TICKET_REJECTED, "Refill ticket rejected", {"reason": command.reason},
+                target,
+                EventType.TICKET_REJECTED,
+                "Refill ticket rejected",
+                {"reason": command.reason},
                 body=command.reason,
             )
         if isinstance(command, DispatchTicket):
@@ -259,11 +259,7 @@ class TicketService:
         if command.ward_id not in self.actor.ward_ids:
             raise PermissionDenied("You can raise refill tickets only for your own wards.")
         submission = command.model_dump(mode="json")
-        if ticket_id in self._known_new:
-            self._known_new.discard(ticket_id)  # once: a second submit of the id must find the first
-            existing = None
-        else:
-            existing = repository.ticket(self.session, ticket_id, for_update=True)
+        existing = repository.ticket(self.session, ticket_id, for_update=True)
         if existing is not None:
             # A resent submission (a lost answer) finds the ticket it created: same answer, no new effects.
             first = existing.history[0].details.get("submission") if existing.history else None
@@ -272,10 +268,19 @@ class TicketService:
             raise Conflict(
                 "A different refill ticket already has this id.", details={"ticket_id": str(ticket_id)}
             )
+        ticket = self._new_ticket(ticket_id, command)
+        self.session.add(ticket)
+        outcome = _Outcome(TicketStatus.SUBMITTED, EventType.TICKET_SUBMITTED, "", {"submission": submission})
+        self._applied(ticket, TicketAction.SUBMIT, from_status=TicketStatus.DRAFT, outcome=outcome)
+        return ticket
+
+    def _new_ticket(self, ticket_id: uuid.UUID, command: SubmitTicket) -> RefillTicket:
+        """The ticket a submission makes, at version 0 (`_applied` bumps it), not yet in the session.
+        Raises Invalid for a needed-by time out of range or a line the formulary refuses."""
         _check_needed_by(command.needed_by)
         self._check_formulary(command.lines)
         now = datetime.now(UTC)
-        ticket = RefillTicket(
+        return RefillTicket(
             id=ticket_id,
             ward_id=command.ward_id,
             requested_by=self.actor.user_id,
@@ -292,10 +297,49 @@ class TicketService:
             lines=[_new_line(ticket_id, position, line) for position, line in enumerate(command.lines)],
             history=[],
         )
-        self.session.add(ticket)
-        outcome = _Outcome(TicketStatus.SUBMITTED, EventType.TICKET_SUBMITTED, "", {"submission": submission})
-        self._applied(ticket, TicketAction.SUBMIT, from_status=TicketStatus.DRAFT, outcome=outcome)
-        return ticket
+
+    def submit_new(self, submissions: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+        """Submit many tickets with ids no ticket has (the offline burst), all or nothing: the same checks
+        and effects as `apply` with SUBMIT for each, but written with one INSERT per table.
+
+        The caller has checked, in this transaction, that none of the ids exists. Raises the first refusal
+        `apply` would raise (nothing is written then), IntegrityError when a ticket with one of these ids
+        was made meanwhile (or two submissions share an id). Each ticket is at version 1 afterwards; the
+        feed changes are recorded with `record_change`, so a caller's `deferred_changes` batches them.
+        """
+        if self.actor.role not in TRANSITIONS[TicketAction.SUBMIT].roles:
+            self._transition(TicketAction.SUBMIT, TicketStatus.DRAFT)
+        tickets: list[RefillTicket] = []
+        outcomes: list[_Outcome] = []
+        for ticket_id, payload in submissions:
+            command = _parse(TicketAction.SUBMIT, payload)
+            assert isinstance(command, SubmitTicket)
+            if command.ward_id not in self.actor.ward_ids:
+                raise PermissionDenied("You can raise refill tickets only for your own wards.")
+            submission = command.model_dump(mode="json")
+            ticket = self._new_ticket(ticket_id, command)
+            tickets.append(ticket)
+            outcomes.append(
+                _Outcome(TicketStatus.SUBMITTED, EventType.TICKET_SUBMITTED, "", {"submission": submission})
+            )
+        # Every check passed: the effects, in order, as rows.
+        records: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
+        for ticket, outcome in zip(tickets, outcomes, strict=True):
+            record = self._advance(
+                ticket, TicketAction.SUBMIT, from_status=TicketStatus.DRAFT, outcome=outcome
+            )
+            records.append(record)
+            events.append(message_row(**self._event(ticket, TicketAction.SUBMIT, record, outcome)))
+            audits.append(
+                audit.entry_row(**self._audit(ticket, TicketAction.SUBMIT, TicketStatus.DRAFT, outcome))
+            )
+        repository.insert_new_tickets(self.session, tickets)
+        emit_rows(self.session, events)
+        audit.record_rows(self.session, audits)
+        for ticket, record in zip(tickets, records, strict=True):
+            self._record_change(ticket, record)
 
     def _edit(self, ticket: RefillTicket, command: EditTicket) -> _Outcome:
         changed = sorted(command.model_fields_set)
@@ -426,8 +470,11 @@ class TicketService:
         _lines_by_id(ticket, [line.line_id for line in command.lines], every_line=False)
         reports = {report.line_id: report for report in command.lines}
         # A line nothing was sent for may be left out: nothing arrived.
-        missing = [line.medication_code for line in ticket.lines if line.dispatched_quantity and line.line_id
-                   not in reports]
+        missing = [
+            line.medication_code
+            for line in ticket.lines
+            if line.dispatched_quantity and line.line_id not in reports
+        ]
         if missing:
             raise Invalid(
                 f"Say how much arrived of every dispatched line; missing: {', '.join(missing)}.",
@@ -471,6 +518,26 @@ class TicketService:
     def _applied(
         self, ticket: RefillTicket, action: TicketAction, *, from_status: TicketStatus, outcome: _Outcome
     ) -> None:
+        record = self._advance(ticket, action, from_status=from_status, outcome=outcome)
+        emit(self.session, **self._event(ticket, action, record, outcome))
+        audit.record(self.session, **self._audit(ticket, action, from_status, outcome))
+        self._record_change(ticket, record)
+        if self.actor.user_id != ticket.requested_by:
+            who = f"By {self.actor.full_name} ({self.actor.role.value})."
+            notify(
+                self.session,
+                user_id=ticket.requested_by,
+                kind=outcome.event.value,
+                title=outcome.title,
+                body=f"{who} {outcome.body}".strip(),
+                entity=Entity.TICKET,
+                entity_id=ticket.id,
+            )
+
+    def _advance(
+        self, ticket: RefillTicket, action: TicketAction, *, from_status: TicketStatus, outcome: _Outcome
+    ) -> dict[str, Any]:
+        """Move the ticket to the outcome's status and next version with its history row; its record."""
         now = datetime.now(UTC)
         ticket.status = outcome.status.value
         ticket.version += 1
@@ -489,13 +556,17 @@ class TicketService:
                 details=outcome.details,
             )
         )
-        record = ticket_record(ticket)
-        emit(
-            self.session,
-            event_type=outcome.event.value,
-            aggregate_type="ticket",
-            aggregate_id=ticket.id,
-            payload={
+        return ticket_record(ticket)
+
+    def _event(
+        self, ticket: RefillTicket, action: TicketAction, record: dict[str, Any], outcome: _Outcome
+    ) -> dict[str, Any]:
+        """The outbox event of an applied action (`emit`'s keyword arguments)."""
+        return {
+            "event_type": outcome.event.value,
+            "aggregate_type": "ticket",
+            "aggregate_id": ticket.id,
+            "payload": {
                 "ticket": record,
                 "action": action.value,
                 "actor": {
@@ -505,16 +576,22 @@ class TicketService:
                 },
                 "details": outcome.details,
             },
-        )
-        audit.record(
-            self.session,
-            actor=self.actor,
-            client=self.client,
-            action=f"ticket.{action.value}",
-            entity="ticket",
-            entity_id=ticket.id,
-            details={"from": from_status.value, "to": outcome.status.value, "version": ticket.version},
-        )
+        }
+
+    def _audit(
+        self, ticket: RefillTicket, action: TicketAction, from_status: TicketStatus, outcome: _Outcome
+    ) -> dict[str, Any]:
+        """The audit entry of an applied action (`audit.record`'s keyword arguments)."""
+        return {
+            "actor": self.actor,
+            "client": self.client,
+            "action": f"ticket.{action.value}",
+            "entity": "ticket",
+            "entity_id": ticket.id,
+            "details": {"from": from_status.value, "to": outcome.status.value, "version": ticket.version},
+        }
+
+    def _record_change(self, ticket: RefillTicket, record: dict[str, Any]) -> None:
         record_change(
             self.session,
             entity=Entity.TICKET,
@@ -523,17 +600,6 @@ class TicketService:
             scopes=ticket_scopes(ticket.ward_id),  # its ward's and the pharmacy's: the server holds no drafts
             data=record,
         )
-        if self.actor.user_id != ticket.requested_by:
-            who = f"By {self.actor.full_name} ({self.actor.role.value})."
-            notify(
-                self.session,
-                user_id=ticket.requested_by,
-                kind=outcome.event.value,
-                title=outcome.title,
-                body=f"{who} {outcome.body}".strip(),
-                entity=Entity.TICKET,
-                entity_id=ticket.id,
-            )
 
     # --- checks ------------------------------------------------------------------------------------
 

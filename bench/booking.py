@@ -20,9 +20,6 @@ import argparse
 import json
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -38,6 +35,7 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.server import running_server  # noqa: E402
 from sync_server.auth.passwords import hash_password  # noqa: E402
 from sync_server.core.migrations import upgrade  # noqa: E402
 
@@ -136,50 +134,6 @@ def plan_requests(
             }
         )
     return requests
-
-
-def start_server(url: str, *, clients: int, workers: int) -> tuple[subprocess.Popen, str, socket.socket]:  # type: ignore[type-arg]
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    env = {
-        **os.environ,
-        "WARDDESK_DATABASE_URL": url,
-        "WARDDESK_ENVIRONMENT": "test",
-        "WARDDESK_SECRET_KEY": "bench-" + "s" * 40,
-        "WARDDESK_MESSAGING_IN_APP": "false",
-        "WARDDESK_DB_POOL_SIZE": str(max(10, clients // workers + 4)),
-        "WARDDESK_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "sync_server.app:create_app",
-            "--factory",
-            "--fd",
-            str(sock.fileno()),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        cwd=REPO,
-        pass_fds=(sock.fileno(),),
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base, sock
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def warm_up(base: str, token: str, doctor_id: str, clients: int) -> None:
@@ -334,8 +288,8 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, object]:
     doctor_ids, patient_ids = seed(url, patients=args.requests)
     requests = plan_requests(doctor_ids, patient_ids, contended=args.contended)
 
-    process, base, sock = start_server(url, clients=args.clients, workers=args.workers)
-    try:
+    env = {"WARDDESK_DB_POOL_SIZE": str(max(10, args.clients // args.workers + 4))}
+    with running_server(url, workers=args.workers, env=env) as (process, base):
         token = httpx.post(
             f"{base}/auth/token",
             data={"grant_type": "password", "username": "bench-scheduler", "password": PASSWORD},
@@ -344,10 +298,6 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, object]:
         cpu_before = cpu_seconds(process.pid)
         latencies, outcomes, elapsed = run_clients(base, token, requests, args.clients)
         server_cpu = cpu_seconds(process.pid) - cpu_before
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        sock.close()
 
     with psycopg.connect(plain(url)) as conn:
         double = sum(

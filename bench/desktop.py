@@ -189,19 +189,49 @@ def synthetic_tickets(rng: random.Random, now: datetime) -> list[object]:
         ticket_id = uuid.UUID(int=rng.getrandbits(128))
         submitted = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 120))
         lines = [
-            {"line_id": str(uuid.UUID(int=rng.getrandbits(128))), "medication_code": code, "quantity": 10 + k,
-             "unit": unit, "approved_quantity": None, "dispatched_quantity": 0, "received_quantity": None}
+            {
+                "line_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "medication_code": code,
+                "quantity": 10 + k,
+                "unit": unit,
+                "approved_quantity": None,
+                "dispatched_quantity": 0,
+                "received_quantity": None,
+            }
             for k, (code, unit) in enumerate(rng.sample(codes, rng.randint(1, 4)))
         ]
-        history = [{"at": submitted.isoformat(), "actor_name": "Nurse Bench", "actor_role": "nurse",
-                    "action": "submit", "from_status": "draft", "to_status": "submitted"}]
-        changes.append(Change(entity=Entity.TICKET, id=ticket_id, version=1, data={
-            "id": str(ticket_id), "ward_id": rng.choice(wards), "status": rng.choice(statuses),
-            "priority": rng.choice(["routine"] * 6 + ["urgent"] * 3 + ["stat"]),
-            "needed_by": (submitted + timedelta(hours=rng.randrange(1, 48))).isoformat() if n % 5 else None,
-            "submitted_at": submitted.isoformat(), "requested_by_name": "Nurse Bench", "notes": "",
-            "has_discrepancy": False, "lines": lines, "history": history,
-        }))
+        history = [
+            {
+                "at": submitted.isoformat(),
+                "actor_name": "Nurse Bench",
+                "actor_role": "nurse",
+                "action": "submit",
+                "from_status": "draft",
+                "to_status": "submitted",
+            }
+        ]
+        changes.append(
+            Change(
+                entity=Entity.TICKET,
+                id=ticket_id,
+                version=1,
+                data={
+                    "id": str(ticket_id),
+                    "ward_id": rng.choice(wards),
+                    "status": rng.choice(statuses),
+                    "priority": rng.choice(["routine"] * 6 + ["urgent"] * 3 + ["stat"]),
+                    "needed_by": (submitted + timedelta(hours=rng.randrange(1, 48))).isoformat()
+                    if n % 5
+                    else None,
+                    "submitted_at": submitted.isoformat(),
+                    "requested_by_name": "Nurse Bench",
+                    "notes": "",
+                    "has_discrepancy": False,
+                    "lines": lines,
+                    "history": history,
+                },
+            )
+        )
     return changes
 
 
@@ -224,8 +254,9 @@ def measure_tickets(bench: Bench) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         store = LocalStore.open(Path(folder) / "cache.sqlite", server_url="http://bench", username="bench")
         for start in range(0, len(changes), 1000):
-            page = PullResponse(changes=changes[start : start + 1000], cursor=str(start), has_more=True,
-                                server_time=now)
+            page = PullResponse(
+                changes=changes[start : start + 1000], cursor=str(start), has_more=True, server_time=now
+            )
             store.apply_pull(page)
         index = TicketIndex(load_ticket_keys(store))
         wanted: list[list[str]] = []

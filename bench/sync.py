@@ -27,8 +27,6 @@ import argparse
 import json
 import os
 import resource
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +43,7 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.server import running_server  # noqa: E402
 from desktop.store import LocalStore  # noqa: E402
 from desktop.store.mutations import queue_ticket_submit  # noqa: E402
 from desktop.sync import Connection, SessionTokens, SyncClient, SyncEngine  # noqa: E402
@@ -220,47 +219,6 @@ def seed(url: str, *, appointments: int, tickets: int, patients: int) -> dict[st
 
 
 # ---- the server ----
-
-
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str, socket.socket]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    env = {
-        **os.environ,
-        "WARDDESK_DATABASE_URL": url,
-        "WARDDESK_ENVIRONMENT": "test",
-        "WARDDESK_SECRET_KEY": "bench-" + "s" * 40,
-        "WARDDESK_MESSAGING_IN_APP": "false",
-        "WARDDESK_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "sync_server.app:create_app",
-            "--factory",
-            "--fd",
-            str(sock.fileno()),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=REPO,
-        pass_fds=(sock.fileno(),),
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base, sock
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 # ---- one desktop ----
@@ -469,8 +427,7 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     seeded_at = time.perf_counter()
     hospital = seed(url, appointments=args.appointments, tickets=args.tickets, patients=args.patients)
     seed_seconds = time.perf_counter() - seeded_at
-    process, base, sock = start_server(url)
-    try:
+    with running_server(url) as (_process, base):
         scheduler = in_child("--initial-sync", base, "bench-scheduler")
         pharmacist = in_child("--initial-sync", base, "bench-pharmacist")
         raw = in_child("--raw-copy", url, "calendar,patients,reference")
@@ -478,10 +435,6 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="warddesk-bench-") as data_dir:
             push_seconds = measure_push(base, hospital["ward"], Path(data_dir))
             latencies = measure_latency(base, hospital["ward"], Path(data_dir), samples=args.samples)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        sock.close()
 
     rows = scheduler["rows"] + pharmacist["rows"]
     seconds = scheduler["seconds"] + pharmacist["seconds"]

@@ -7,6 +7,7 @@ directory (WARDDESK_DATA_DIR) is started and used, which is what the demo relies
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -108,15 +109,29 @@ def _progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
     return rich_track(items, description=description, total=total, console=err, transient=True)
 
 
-def _serve(url: str, *, settings: Settings, host: str, port: int) -> None:
+def _serve(url: str, *, settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from sync_server.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    application = create_app(settings, database_url=url)
     # Long polls hold requests open for up to 30 s: a stop (SIGTERM, Ctrl+C) gives them 5 s, then
     # closes them; desktops simply reconnect.
+    if workers > 1:
+        # Each worker process builds its own app from the environment: it must find this database
+        # (an embedded one started here included) rather than start another.
+        os.environ["WARDDESK_DATABASE_URL"] = url
+        uvicorn.run(
+            "sync_server.app:create_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+        )
+        return
+    application = create_app(settings, database_url=url)
     uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
@@ -134,6 +149,15 @@ def serve(
     migrate: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database first.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes sharing the port; one per CPU core is a good start. Sagas, the relay "
+            "and the consumers are safe to run in several at once.",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Run the sync server (HTTP API) until interrupted."""
     settings = _settings()
@@ -141,7 +165,7 @@ def serve(
     if migrate:
         out.print(f"Database: {_migrate(url)}")
     _announce(host, port)
-    _serve(url, settings=settings, host=host, port=port)
+    _serve(url, settings=settings, host=host, port=port, workers=workers)
 
 
 @app.command("migrate")

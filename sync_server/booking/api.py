@@ -23,7 +23,7 @@ from sync_server.auth.deps import Actor, require
 from sync_server.booking import repository
 from sync_server.booking import service as rules
 from sync_server.booking.models import BookingSaga, SagaKind, SagaStatus
-from sync_server.booking.saga import SagaEngine
+from sync_server.booking.saga import SagaEngine, written_appointment
 from sync_server.booking.schemas import (
     AppointmentOut,
     BookingAnswer,
@@ -57,7 +57,9 @@ def _engine(request: Request) -> SagaEngine:
 
 
 def _answer(session: Session, saga: BookingSaga) -> BookingAnswer:
-    appointment = repository.appointment(session, saga.appointment_id)
+    appointment = written_appointment(session, saga.appointment_id) or repository.appointment(
+        session, saga.appointment_id
+    )
     return BookingAnswer(
         saga=SagaOut.model_validate(saga),
         appointment=AppointmentOut.model_validate(appointment) if appointment else None,

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -83,25 +84,49 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 StepFn = Callable[["SagaEngine", Session, BookingSaga, datetime], None]
 
 
-def _new_appointment(saga: BookingSaga, status: str) -> Appointment:
+APPOINTMENTS = Appointment.__table__
+# Session.info key: the appointment row the last committed step wrote (see `written_appointment`).
+_WRITTEN = "booking_saga_written_appointment"
+
+
+def written_appointment(session: Session, appointment_id: uuid.UUID) -> Row[Any] | None:
+    """The row of this appointment as the saga step that just committed in this session wrote it, so
+    the booking's answer needs no SELECT; None if no step of this session wrote it last."""
+    row: Row[Any] | None = session.info.get(_WRITTEN)
+    return row if row is not None and row.id == appointment_id else None
+
+
+def _appointment_values(saga: BookingSaga, status: str) -> dict[str, Any]:
+    """The new appointment's columns, from what the saga captured when it started."""
     p = saga.payload
-    return Appointment(
-        id=saga.appointment_id,
-        doctor_id=uuid.UUID(p["doctor_id"]),
-        patient_id=uuid.UUID(p["patient_id"]),
-        room_id=_uuid(p["room_id"]),
-        starts_at=_when(p, "starts_at"),
-        ends_at=_when(p, "ends_at"),
-        status=status,
-        reason=p["reason"],
-        notes=p["notes"],
-        overbooked=p["overbooked"],
-        overbook_reason=p["overbook_reason"],
-        rescheduled_from_id=_uuid(p.get("previous_appointment_id")),
-        booked_by=_uuid(p["booked_by"]),
-        client_request_id=p["client_request_id"],
-        saga_id=saga.id,
-    )
+    return {
+        "id": saga.appointment_id,
+        "doctor_id": uuid.UUID(p["doctor_id"]),
+        "patient_id": uuid.UUID(p["patient_id"]),
+        "room_id": _uuid(p["room_id"]),
+        "starts_at": _when(p, "starts_at"),
+        "ends_at": _when(p, "ends_at"),
+        "status": status,
+        "reason": p["reason"],
+        "notes": p["notes"],
+        "overbooked": p["overbooked"],
+        "overbook_reason": p["overbook_reason"],
+        "rescheduled_from_id": _uuid(p.get("previous_appointment_id")),
+        "booked_by": _uuid(p["booked_by"]),
+        "client_request_id": p["client_request_id"],
+        "saga_id": saga.id,
+    }
+
+
+def _new_appointment(saga: BookingSaga, status: str) -> Appointment:
+    return Appointment(**_appointment_values(saga, status))
+
+
+def _forget(session: Session, appointment_id: uuid.UUID) -> None:
+    """After a write that bypassed the ORM: a copy of the row the session holds must be read again."""
+    held = session.identity_map.get(session.identity_key(Appointment, appointment_id))
+    if held is not None:
+        session.expire(held)
 
 
 def _previous_still_confirmed(session: Session, saga: BookingSaga) -> Appointment | None:
@@ -119,33 +144,60 @@ def _previous_still_confirmed(session: Session, saga: BookingSaga) -> Appointmen
     return previous
 
 
+# The two steps every booking takes are plain statements (no ORM unit of work): they are the hot path.
+
+
 def _hold(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
     _previous_still_confirmed(session, saga)
-    appointment = _new_appointment(saga, S.HELD)
-    appointment.hold_expires_at = now + timedelta(seconds=engine.settings.booking_hold_seconds)
-    session.add(appointment)
-    session.flush()  # the exclusion constraints speak here (23P01)
-    # The identity map holds rows weakly; keeping this one lets `confirm` skip a SELECT (its UPDATE
-    # still checks the row's version).
-    session.info["held_appointment"] = appointment
-    rules.emit_event(session, EventType.APPOINTMENT_REQUESTED, appointment, saga.payload["people"])
+    values = _appointment_values(saga, S.HELD)
+    values["hold_expires_at"] = now + timedelta(seconds=engine.settings.booking_hold_seconds)
+    held = session.connection().execute(  # the exclusion constraints speak here (23P01)
+        insert(APPOINTMENTS).values(**values, version=1).returning(*APPOINTMENTS.c)
+    )
+    rules.emit_event(session, EventType.APPOINTMENT_REQUESTED, held.one(), saga.payload["people"])
 
 
 def _confirm(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
+    """Held and not expired -> confirmed, checked and written by one guarded UPDATE."""
     _previous_still_confirmed(session, saga)
-    appointment = session.get(Appointment, saga.appointment_id)
-    assert appointment is not None, "confirm follows hold"
-    if appointment.status == S.HELD and appointment.hold_expires_at and appointment.hold_expires_at < now:
-        raise Refused(
-            rules.HoldExpired(
-                "the hold on this slot expired before the booking could be confirmed",
-                details={"hold_expired_at": rules.iso(appointment.hold_expires_at)},
+    table = APPOINTMENTS
+    confirmed: Row[Any] | None = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(
+                table.c.id == saga.appointment_id,
+                table.c.status == S.HELD,
+                or_(table.c.hold_expires_at.is_(None), table.c.hold_expires_at >= now),
             )
+            .values(
+                status=S.CONFIRMED, hold_expires_at=None, version=table.c.version + 1, updated_at=func.now()
+            )
+            .returning(*table.c)
         )
-    rules.move(appointment, S.CONFIRMED)
-    appointment.hold_expires_at = None
-    session.flush()
-    rules.emit_event(session, EventType.APPOINTMENT_CONFIRMED, appointment, saga.payload["people"])
+        .one_or_none()
+    )
+    _forget(session, saga.appointment_id)
+    if confirmed is None:
+        current = (
+            session.connection()
+            .execute(select(table.c.status, table.c.hold_expires_at).where(table.c.id == saga.appointment_id))
+            .one_or_none()
+        )
+        assert current is not None, "confirm follows hold"
+        if current.status == S.HELD:
+            raise Refused(
+                rules.HoldExpired(
+                    "the hold on this slot expired before the booking could be confirmed",
+                    details={"hold_expired_at": rules.iso(current.hold_expires_at)},
+                )
+            )
+        raise rules.InvalidTransition(
+            f"an appointment that is {current.status} cannot become {S.CONFIRMED}",
+            details={"appointment_id": str(saga.appointment_id), "status": current.status, "to": S.CONFIRMED},
+        )
+    rules.emit_event(session, EventType.APPOINTMENT_CONFIRMED, confirmed, saga.payload["people"])
+    session.info[_WRITTEN] = confirmed
 
 
 def _cancel_previous(session: Session, saga: BookingSaga) -> None:
@@ -308,6 +360,7 @@ class SagaEngine:
         fn, following = STEPS[(saga.kind, saga.step)]
         kind, step = saga.kind, saga.step
         self._crash_point(kind, step, "before")
+        session.info.pop(_WRITTEN, None)  # kept only if this step commits
         now = utcnow()
         try:
             # The saga's own row goes first: its version check makes a second executor wait, then lose.
@@ -327,16 +380,20 @@ class SagaEngine:
             session.commit()
         except StaleDataError:
             session.rollback()
+            session.info.pop(_WRITTEN, None)
             return Progress.LOST
         except Refused as refused:
             session.rollback()
+            session.info.pop(_WRITTEN, None)
             return self._compensate(session, saga, refused.error)
         except DBAPIError as exc:
             session.rollback()
+            session.info.pop(_WRITTEN, None)
             return self._after_database_error(session, saga, exc)
         except Exception as exc:  # a bug: retried like a temporary failure, so the saga still ends
             log.exception("booking saga %s failed in step %s", saga.id, step)
             session.rollback()
+            session.info.pop(_WRITTEN, None)
             return self._retry_later(session, saga, exc)
         self._crash_point(kind, step, "after")
         return Progress.ADVANCED

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,12 +23,14 @@ from sync_server.booking.models import Appointment, AppointmentStatus
 from sync_server.booking.schemas import BookingRequest, RescheduleRequest
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
-from sync_server.core.outbox import emit
+from sync_server.core.outbox import OutboxMessage
 from sync_server.directory import availability
 from sync_server.directory.models import Doctor, Patient, Room
 from sync_server.sync import appointments as sync_appointments
 
 S = AppointmentStatus
+# An appointment as the ORM holds it, or as a row a saga step wrote with RETURNING (same attributes).
+AppointmentFacts = Appointment | Row[Any]
 
 # --- refusals --------------------------------------------------------------------------------------
 
@@ -139,7 +142,7 @@ def people_of(session: Session, appointment: Appointment) -> dict[str, Any]:
     return people(doctor, patient, room)
 
 
-def event_payload(appointment: Appointment, who: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def event_payload(appointment: AppointmentFacts, who: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """The appointment.* payload; the email consumer relies on exactly these keys."""
     return {
         "appointment_id": str(appointment.id),
@@ -159,14 +162,22 @@ def event_payload(appointment: Appointment, who: dict[str, Any], **extra: Any) -
 
 
 def emit_event(
-    session: Session, event: EventType, appointment: Appointment, who: dict[str, Any], **extra: Any
+    session: Session, event: EventType, appointment: AppointmentFacts, who: dict[str, Any], **extra: Any
 ) -> None:
-    emit(
-        session,
-        event_type=event.value,
-        aggregate_type="appointment",
-        aggregate_id=appointment.id,
-        payload=event_payload(appointment, who, **extra),
+    """The appointment.* event and the sync feed entry, written now in the caller's transaction.
+
+    `appointment` is the ORM object, or a row a saga step wrote with RETURNING. The outbox row goes in
+    with a plain INSERT: no unit of work for a row nothing else refers to."""
+    session.connection().execute(
+        insert(OutboxMessage.__table__),
+        {
+            "message_id": uuid.uuid4(),
+            "event_type": event.value,
+            "aggregate_type": "appointment",
+            "aggregate_id": str(appointment.id),
+            "payload": event_payload(appointment, who, **extra),
+            "attempts": 0,
+        },
     )
     # Every appointment write ends here: the same transaction puts it on the sync feed.
     sync_appointments.on_appointment_event(session, event, appointment, extra)

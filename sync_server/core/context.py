@@ -6,11 +6,12 @@ hop costs about a millisecond under load.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.core.config import Settings
@@ -26,16 +27,33 @@ async def get_session_factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def _request_transaction(request: Request) -> Iterator[Session]:
-    """The request owns the transaction: committed before the answer is sent, rolled back on any error."""
-    session = request.app.state.session_factory()
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def _request_transaction(request: Request) -> AsyncIterator[Session]:
+    """The request owns the transaction: committed before the answer is sent, rolled back on any error.
+
+    Async so that opening and closing cost no thread-pool hop: a session connects only when first used
+    (on the endpoint's thread), and only a transaction still open at the end needs the pool to finish."""
+    session: Session = request.app.state.session_factory()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        if session.in_transaction():
+            await run_in_threadpool(_end, session, commit=False)
+        else:
+            session.close()
         raise
-    finally:
+    if session.in_transaction():
+        await run_in_threadpool(_end, session, commit=True)
+    else:
         session.close()
 
 

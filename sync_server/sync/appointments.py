@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared.events import EventType
@@ -21,7 +22,9 @@ from sync_server.sync.scopes import appointment_scopes
 SYNC_ORIGIN = "sync"  # set in the saga payload by sync/push.py
 
 
-def appointment_record(appointment: Appointment, *, alternatives: list[Any] | None = None) -> dict[str, Any]:
+def appointment_record(
+    appointment: Appointment | Row[Any], *, alternatives: list[Any] | None = None
+) -> dict[str, Any]:
     """The JSON `data` of a Change for Entity.APPOINTMENT. `alternatives`: the next free slots offered
     with a rejection."""
     return {
@@ -48,7 +51,7 @@ def appointment_record(appointment: Appointment, *, alternatives: list[Any] | No
 
 
 def record_appointment(
-    session: Session, appointment: Appointment, *, alternatives: list[Any] | None = None
+    session: Session, appointment: Appointment | Row[Any], *, alternatives: list[Any] | None = None
 ) -> None:
     """Put the appointment's current state on its doctor's and the calendar's feed (flushed state)."""
     record_change(
@@ -62,7 +65,7 @@ def record_appointment(
 
 
 def on_appointment_event(
-    session: Session, event: EventType, appointment: Appointment, extra: dict[str, Any]
+    session: Session, event: EventType, appointment: Appointment | Row[Any], extra: dict[str, Any]
 ) -> None:
     """Feed the appointment (and the one it was moved from), and tell a desktop booker the outcome."""
     record_appointment(session, appointment, alternatives=extra.get("alternatives"))
@@ -82,7 +85,9 @@ _OUTCOME_TITLES = {
 }
 
 
-def _tell_booker(session: Session, event: EventType, appointment: Appointment, extra: dict[str, Any]) -> None:
+def _tell_booker(
+    session: Session, event: EventType, appointment: Appointment | Row[Any], extra: dict[str, Any]
+) -> None:
     if appointment.saga_id is None or appointment.booked_by is None or event not in _OUTCOME_TITLES:
         return
     saga = session.get(BookingSaga, appointment.saga_id)

@@ -94,7 +94,9 @@ def record_change(
     if pending is not None:
         pending.append(params)
         return
-    session.execute(_RECORD, params)
+    # On the session's connection: no autoflush of the caller's pending ORM objects is needed for a
+    # row that refers to none of them (they are flushed by the caller, or at commit).
+    session.connection().execute(_RECORD, params)
 
 
 @contextmanager

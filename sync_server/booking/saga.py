@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import Row, Table, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -84,7 +84,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 StepFn = Callable[["SagaEngine", Session, BookingSaga, datetime], None]
 
 
-APPOINTMENTS = Appointment.__table__
+APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
 # Session.info key: the appointment row the last committed step wrote (see `written_appointment`).
 _WRITTEN = "booking_saga_written_appointment"
 

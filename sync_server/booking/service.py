@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from shared import availability as shared_availability
 from shared.errors import ErrorCode
 from shared.events import EventType
 from shared.roles import Role
@@ -20,11 +21,11 @@ from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor
 from sync_server.booking import repository
 from sync_server.booking.models import Appointment, AppointmentStatus
+from sync_server.booking.repository import BookableDoctor
 from sync_server.booking.schemas import BookingRequest, RescheduleRequest
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
 from sync_server.core.outbox import OutboxMessage
-from sync_server.directory import availability
 from sync_server.directory.models import Doctor, Patient, Room
 from sync_server.sync import appointments as sync_appointments
 
@@ -123,7 +124,7 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def people(doctor: Doctor, patient: Patient, room: Room | None) -> dict[str, Any]:
+def people(doctor: Doctor | BookableDoctor, patient: Patient, room: Room | None) -> dict[str, Any]:
     """What an event needs to say about the people and the place, captured once per saga."""
     return {
         "doctor_name": doctor.full_name,
@@ -169,7 +170,7 @@ def emit_event(
     `appointment` is the ORM object, or a row a saga step wrote with RETURNING. The outbox row goes in
     with a plain INSERT: no unit of work for a row nothing else refers to."""
     session.connection().execute(
-        insert(OutboxMessage.__table__),
+        insert(OutboxMessage.__table__),  # type: ignore[arg-type]
         {
             "message_id": uuid.uuid4(),
             "event_type": event.value,
@@ -189,7 +190,7 @@ def emit_event(
 def alternatives(
     session: Session,
     *,
-    doctor: Doctor,
+    doctor: BookableDoctor,
     patient_id: uuid.UUID,
     room_id: uuid.UUID | None,
     starts_at: datetime,
@@ -209,8 +210,8 @@ def alternatives(
         start=after,
         end=after + timedelta(days=horizon_days + 1),
     )
-    slots = availability.free_slots(
-        doctor, after=after, busy=taken, duration=duration, limit=limit, horizon_days=horizon_days
+    slots = shared_availability.free_slots(
+        doctor.schedule, after=after, busy=taken, duration=duration, limit=limit, horizon_days=horizon_days
     )
     return [{"starts_at": iso(s), "ends_at": iso(e)} for s, e in slots]
 
@@ -242,7 +243,7 @@ def overlap_refusal(
         )
         if other is None:
             continue
-        doctor = repository.doctor_with_availability(session, uuid.UUID(payload["doctor_id"]))
+        doctor = repository.bookable_doctor(session, uuid.UUID(payload["doctor_id"]))
         assert doctor is not None
         whose = {"doctor_id": "the doctor", "room_id": "the room", "patient_id": "the patient"}[column]
         return refusal(
@@ -265,8 +266,8 @@ def overlap_refusal(
 
 def _load_references(
     session: Session, *, doctor_id: uuid.UUID, patient_id: uuid.UUID, room_id: uuid.UUID | None
-) -> tuple[Doctor, Patient, Room | None]:
-    doctor = repository.doctor_with_availability(session, doctor_id)
+) -> tuple[BookableDoctor, Patient, Room | None]:
+    doctor = repository.bookable_doctor(session, doctor_id)
     if doctor is None or not doctor.active:
         raise Invalid(f"doctor {doctor_id} does not exist or is inactive", details={"field": "doctor_id"})
     patient = session.get(Patient, patient_id)
@@ -323,7 +324,7 @@ def _plan(
     }
     refusal: AppError | None = None
     # An overbooking is the scheduler's deliberate choice: it skips the opening-hours check too.
-    if not overbook and not availability.is_within_availability(doctor, starts_at, ends_at):
+    if not overbook and not shared_availability.is_within_availability(doctor.schedule, starts_at, ends_at):
         refusal = OutsideAvailability(
             "the doctor is not available at that time",
             details={

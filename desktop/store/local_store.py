@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -306,6 +306,43 @@ def _replace_sql(table: Table) -> str:
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
     )
+
+
+class _Unread:
+    """Marks an argument the caller did not pass (None is a meaningful value there)."""
+
+
+_UNREAD = _Unread()
+
+_PENDING_ENTRY = and_(
+    schema.outbox.c.state.in_(PENDING_STATES), schema.outbox.c.mutation_id > bindparam("settled")
+)
+# The unsettled entries replayed onto one record, in order (built once: building it per call cost more
+# than running it).
+_ENTRIES_OF_RECORD = (
+    select(schema.outbox)
+    .where(
+        _PENDING_ENTRY,
+        schema.outbox.c.entity == bindparam("entity"),
+        or_(
+            schema.outbox.c.entity_id == bindparam("record_id"),
+            schema.outbox.c.related_id == bindparam("record_id"),
+        ),
+    )
+    .order_by(schema.outbox.c.mutation_id)
+)
+# ... and onto any of several records (ids of any kind: the caller sorts them out).
+_ENTRIES_OF_RECORDS = (
+    select(schema.outbox)
+    .where(
+        _PENDING_ENTRY,
+        or_(
+            schema.outbox.c.entity_id.in_(bindparam("ids", expanding=True)),
+            schema.outbox.c.related_id.in_(bindparam("ids", expanding=True)),
+        ),
+    )
+    .order_by(schema.outbox.c.mutation_id)
+)
 
 
 @contextmanager
@@ -769,8 +806,11 @@ class LocalStore:
                 for target in _targets(change):
                     touched[(entity, target)] = None
             settled = self._state(conn).last_settled_mutation_id
+            replayed = self._entries_replayed_on(conn, touched, settled=settled)
             for entity, target in touched:
-                self._rebuild(conn, entity, target, settled=settled)
+                self._rebuild(
+                    conn, entity, target, settled=settled, entries=replayed.get((entity, target), [])
+                )
             conn.execute(
                 delete(outbox).where(outbox.c.state == "applied", outbox.c.updated_at < now - KEEP_APPLIED)
             )
@@ -787,7 +827,7 @@ class LocalStore:
             if version is not None and (own_version is None or version >= own_version):
                 continue  # the pulled base already includes this change
             guess = apply_effect(change, server_view, target_id=target, lookup=self._lookup(conn, entity))
-            self._set_server_view(conn, entity, target, guess, own_version, guard=False)
+            self._set_server_view(conn, entity, target, guess, own_version, guard=False, row=row)
 
     # ---- pull ----
 
@@ -880,9 +920,12 @@ class LocalStore:
         version: int | None,
         *,
         guard: bool = True,
+        row: Row[Any] | None | _Unread = _UNREAD,
     ) -> None:
-        """Make `data` the row's server record, keeping the visible data until the rebuild."""
-        row = _row(conn, entity, record_id)
+        """Make `data` the row's server record, keeping the visible data until the rebuild. `row`: the
+        record's row as the caller has just read it (None: there is none), so as not to read it again."""
+        if isinstance(row, _Unread):
+            row = _row(conn, entity, record_id)
         if (
             guard
             and row is not None
@@ -897,24 +940,25 @@ class LocalStore:
         self._put(conn, entity, record_id, data=visible, base=data, version=version, pending=True)
 
     def _rebuild(
-        self, conn: Connection, entity: Entity, record_id: str, *, settled: int | None = None
+        self,
+        conn: Connection,
+        entity: Entity,
+        record_id: str,
+        *,
+        settled: int | None = None,
+        entries: Sequence[Row[Any]] | None = None,
     ) -> None:
-        """The visible row = the server's record with the still-pending changes replayed in order."""
+        """The visible row = the server's record with the still-pending changes replayed in order.
+
+        `entries`: those changes, when the caller has read them already (`_entries_replayed_on`)."""
         row = _row(conn, entity, record_id)
         server_view, version = self._server_view(row)
-        if settled is None:
-            settled = self._state(conn).last_settled_mutation_id
-        outbox = schema.outbox
-        entries = conn.execute(
-            select(outbox)
-            .where(
-                outbox.c.state.in_(PENDING_STATES),
-                outbox.c.mutation_id > settled,
-                outbox.c.entity == entity.value,
-                or_(outbox.c.entity_id == record_id, outbox.c.related_id == record_id),
-            )
-            .order_by(outbox.c.mutation_id)
-        ).all()
+        if entries is None:
+            if settled is None:
+                settled = self._state(conn).last_settled_mutation_id
+            entries = conn.execute(
+                _ENTRIES_OF_RECORD, {"settled": settled, "entity": entity.value, "record_id": record_id}
+            ).all()
         data = server_view
         lookup = self._lookup(conn, entity)
         for entry in entries:
@@ -953,6 +997,23 @@ class LocalStore:
         # change, and building an SQLAlchemy upsert each time cost more than the write itself.
         row = tuple(_sqlite_value(values[name]) for name in _plain_columns(table))
         conn.exec_driver_sql(_replace_sql(table), row)
+
+    def _entries_replayed_on(
+        self, conn: Connection, records: Iterable[tuple[Entity, str]], *, settled: int
+    ) -> dict[tuple[Entity, str], list[Row[Any]]]:
+        """What `_rebuild` replays on each of these records (the unsettled entries naming it, in order),
+        read with one query per few hundred records instead of one per record."""
+        wanted = set(records)
+        ids = sorted({record_id for _, record_id in wanted})
+        found: dict[tuple[Entity, str], dict[int, Row[Any]]] = {}
+        for start in range(0, len(ids), 400):  # SQLite caps the number of bound parameters
+            chunk = ids[start : start + 400]
+            for entry in conn.execute(_ENTRIES_OF_RECORDS, {"settled": settled, "ids": chunk}):
+                for target in (entry.entity_id, entry.related_id):
+                    key = (Entity(entry.entity), target)
+                    if key in wanted:
+                        found.setdefault(key, {})[entry.mutation_id] = entry
+        return {key: [by_id[n] for n in sorted(by_id)] for key, by_id in found.items()}
 
     def _pending_targets(self, conn: Connection) -> set[tuple[Entity, str]]:
         settled = self._state(conn).last_settled_mutation_id

@@ -49,6 +49,35 @@ _RECORD = text(
 )
 
 
+# `_RECORD` for many records at once (each at most once: a row cannot be upserted twice in one statement).
+_RECORD_MANY = text(
+    """
+    WITH changed AS (
+        SELECT * FROM ROWS FROM (jsonb_to_recordset(CAST(:changes AS jsonb))
+            AS (entity text, entity_id uuid, version bigint, deleted boolean, data jsonb, scopes text[]))
+            WITH ORDINALITY AS c(entity, entity_id, version, deleted, data, scopes, n)
+    ), gone AS (
+        UPDATE sync_changes AS s
+           SET deleted = true, data = NULL, version = c.version,
+               seq = nextval('sync_changes_seq'), xid = pg_current_xact_id(), changed_at = now()
+          FROM changed AS c
+         WHERE s.entity_id = c.entity_id AND s.entity = c.entity AND NOT s.deleted
+           AND NOT (s.scope = ANY(c.scopes))
+        RETURNING s.scope
+    ), kept AS (
+        INSERT INTO sync_changes (scope, entity, entity_id, version, deleted, data)
+        SELECT s, c.entity, c.entity_id, c.version, c.deleted, c.data
+          FROM changed AS c CROSS JOIN LATERAL unnest(c.scopes) AS s ORDER BY c.n, s
+        ON CONFLICT (scope, entity, entity_id) DO UPDATE
+           SET seq = excluded.seq, xid = pg_current_xact_id(), version = excluded.version,
+               deleted = excluded.deleted, data = excluded.data, changed_at = now()
+        RETURNING scope
+    )
+    SELECT pg_notify(:channel, scope) FROM (SELECT scope FROM gone UNION SELECT scope FROM kept) AS touched
+    """
+)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
@@ -101,14 +130,35 @@ def record_change(
 
 @contextmanager
 def deferred_changes(session: Session) -> Iterator[None]:
-    """Hold back `record_change` calls made inside the block and write them, in order, with one
-    executemany when it ends without an error (many changes, few round trips). On an error they are
-    dropped: the caller is rolling back the work they describe. Does not nest."""
+    """Hold back `record_change` calls made inside the block and write them when it ends without an
+    error: with one statement when they are of distinct records, else in order with one executemany
+    (many changes, few round trips). On an error they are dropped: the caller is rolling back the work
+    they describe. Does not nest."""
     pending: list[dict[str, Any]] = []
     session.info[_PENDING] = pending
     try:
         yield
     finally:
         del session.info[_PENDING]
-    if pending:
+    if len({(p["entity"], p["entity_id"]) for p in pending}) == len(pending) > 1:
+        # Distinct records (the usual case): one statement for all of them.
+        changes = ",".join(_change_json(p) for p in pending)
+        session.execute(_RECORD_MANY, {"changes": f"[{changes}]", "channel": NOTIFY_CHANNEL})
+    elif pending:
         session.execute(_RECORD, pending)
+
+
+def _change_json(params: dict[str, Any]) -> str:
+    """One `record_change` call as a JSON object for `_RECORD_MANY` (its data is JSON text already)."""
+    data = "null" if params["data"] is None else params["data"]
+    head = json.dumps(
+        {
+            "entity": params["entity"],
+            "entity_id": str(params["entity_id"]),
+            "version": params["version"],
+            "deleted": params["deleted"],
+            "scopes": params["scopes"],
+        },
+        separators=(",", ":"),
+    )
+    return f'{head[:-1]},"data":{data}}}'

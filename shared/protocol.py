@@ -29,7 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field
 PROTOCOL_VERSION = 1
 MIN_SUPPORTED_VERSION = 1
 PROTOCOL_HEADER = "X-WardDesk-Protocol"
-MAX_PUSH_BATCH = 100
+# Mutations per push. Servers before 2026-11 took at most OLD_MAX_PUSH_BATCH; a desktop that meets one
+# (422 for a bigger batch) falls back to it.
+MAX_PUSH_BATCH = 500
+OLD_MAX_PUSH_BATCH = 100
 MAX_PULL_LIMIT = 1000
 MAX_LONG_POLL_SECONDS = 30
 

@@ -30,7 +30,13 @@ from desktop.sync.client import (
     SyncError,
     UpdateRequired,
 )
-from shared.protocol import MAX_LONG_POLL_SECONDS, PullResponse, PushRequest
+from shared.protocol import (
+    MAX_LONG_POLL_SECONDS,
+    MAX_PUSH_BATCH,
+    OLD_MAX_PUSH_BATCH,
+    PullResponse,
+    PushRequest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +91,14 @@ class SyncEngine:
         *,
         backoff: Backoff | None = None,
         page_size: int = 1000,
+        push_batch: int = MAX_PUSH_BATCH,
         long_poll_seconds: float = 20.0,
     ) -> None:
         self._store = store
         self._client = client
         self._backoff = backoff or Backoff(base=1.0, cap=120.0)
         self._page_size = page_size
+        self._push_batch = push_batch
         self._long_poll_seconds = min(long_poll_seconds, MAX_LONG_POLL_SECONDS)
         self.listeners: list[StatusListener] = []
         self.progress_listeners: list[ProgressListener] = []
@@ -219,14 +227,27 @@ class SyncEngine:
         Raises ServerUnavailable when the server stops the batch early (retry later).
         """
         with self._push_lock:
+            limit = self._push_batch
             while True:
-                batch = self._store.mutations_to_push()
+                batch = self._store.mutations_to_push(limit=limit)
                 if not batch:
                     return
                 self._store.mark_sent(m.mutation_id for m in batch)
                 self._publish()
                 client_id = batch[0].client_id
-                response = self._client.push(PushRequest(client_id=client_id, mutations=batch))
+                try:
+                    response = self._client.push(PushRequest(client_id=client_id, mutations=batch))
+                except RequestRefused as exc:
+                    if exc.status not in (413, 422) or len(batch) <= OLD_MAX_PUSH_BATCH:
+                        raise
+                    # Too big for this server: an older one takes OLD_MAX_PUSH_BATCH changes per push
+                    # (422), and a batch of the largest tickets can pass the body limit (413); that many
+                    # always fit. The changes were not applied: send them again, fewer at a time.
+                    log.info("the server refused a push of %d changes (%d)", len(batch), exc.status)
+                    if exc.status == 422:
+                        self._push_batch = OLD_MAX_PUSH_BATCH
+                    limit = OLD_MAX_PUSH_BATCH
+                    continue
                 self._store.apply_push_results(response)
                 self._publish()
                 if response.stopped_early:

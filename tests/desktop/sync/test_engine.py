@@ -13,7 +13,7 @@ import pytest
 from desktop.store import LocalStore, StorageUnavailable
 from desktop.store.mutations import queue_ticket_action
 from desktop.sync import Backoff, Connection, SyncClient, SyncEngine, SyncStatus
-from shared.protocol import Entity
+from shared.protocol import OLD_MAX_PUSH_BATCH, Entity, PushRequest
 from shared.roles import Role
 from shared.tickets import TicketAction
 from tests.desktop.sync.conftest import SERVER, WARD, submit_ticket
@@ -89,6 +89,32 @@ def test_changes_show_as_sent_while_the_request_is_out(store: LocalStore, server
     server.interceptors.append(look)
     Setup(store, server).engine.sync_once()
     assert seen == ["sent"]
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(422, "invalid_request"), (413, "payload_too_large")],
+    ids=["older server", "body limit"],
+)
+def test_a_batch_too_big_for_the_server_is_sent_again_in_smaller_ones(
+    store: LocalStore, server: FakeSyncServer, status: int, code: str
+) -> None:
+    tickets = [submit_ticket(store) for _ in range(OLD_MAX_PUSH_BATCH + 5)]
+    sizes: list[int] = []
+
+    def small_server(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path != "/sync/push":
+            return None
+        sizes.append(len(PushRequest.model_validate_json(request.content).mutations))
+        return error_answer(status, code, "Too many changes.") if sizes[-1] > OLD_MAX_PUSH_BATCH else None
+
+    server.interceptors.append(small_server)
+    status_after = Setup(store, server).engine.sync_once()
+
+    assert sizes == [len(tickets), OLD_MAX_PUSH_BATCH, 5]  # refused once, then sent 100 at a time
+    assert status_after.state is Connection.ONLINE and status_after.queued == 0
+    assert {e.state for e in store.outbox_entries()} == {"applied"}
+    assert sorted(server.applied_mutations) == list(range(1, len(tickets) + 1))
 
 
 def test_the_cursor_stays_put_when_applying_a_pulled_page_fails_and_the_page_comes_again(

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from shared.protocol import MAX_PUSH_BATCH
 from shared.roles import Role
 from sync_server.audit.models import AuditEntry
 from sync_server.core.db import transaction
@@ -72,3 +73,18 @@ def test_a_batch_resending_a_ticket_already_applied_applies_it_once(sign_in, des
     ).json()
 
     assert [(r["status"], r["new_version"]) for r in body["results"]] == [("applied", 1), ("applied", 1)]
+
+
+def test_a_push_takes_up_to_max_push_batch_changes_and_refuses_more(sign_in, desktop, ward) -> None:
+    nurse = desktop(sign_in(Role.NURSE))
+    batch = [
+        nurse.mutation("ticket.submit", uuid.uuid4(), ticket_submission(ward.id))
+        for _ in range(MAX_PUSH_BATCH + 1)
+    ]
+
+    refused = nurse.push(*batch)
+    body = nurse.push(*batch[:MAX_PUSH_BATCH]).json()
+
+    assert refused.status_code == 422
+    assert body["last_mutation_id"] == MAX_PUSH_BATCH
+    assert {r["status"] for r in body["results"]} == {"applied"}

@@ -61,7 +61,7 @@ def issue_token(
     if grant_type == "refresh_token":
         if not refresh_token:
             raise Invalid("refresh_token is required for the refresh_token grant")
-        return _token_response(service.refresh(refresh_token, client=client.name))
+        return _token_response(service.refresh(refresh_token, client=client.name, audit_client=client))
     if not username or not password:
         raise Invalid("username and password are required for the password grant")
     throttler = LoginThrottler(factory, settings)
@@ -71,7 +71,11 @@ def issue_token(
     except InvalidCredentials:
         throttler.record_failure(username, client.address)
         audit.record(
-            session, actor=None, client=client, action="auth.login_failed", entity="user",
+            session,
+            actor=None,
+            client=client,
+            action="auth.login_failed",
+            entity="user",
             username=username.strip().lower()[:63],
         )
         session.commit()  # the failed attempt stays in the audit log although the request fails
@@ -79,7 +83,12 @@ def issue_token(
     throttler.record_success(username)
     tokens = service.start_session(user, client=client.name)
     audit.record(
-        session, actor=None, client=client, action="auth.login", entity="user", entity_id=user.id,
+        session,
+        actor=None,
+        client=client,
+        action="auth.login",
+        entity="user",
+        entity_id=user.id,
         username=user.username,
     )
     return _token_response(tokens)
@@ -120,7 +129,10 @@ def _check_scope_records(
     "/users", response_model=UserOut, status_code=201, responses=errors(*WITH_BODY, 409), tags=["users"]
 )
 def create_user(
-    session: DbSession, actor: Allowed(Role.ADMIN), client: Client, body: UserCreate  # type: ignore[valid-type]
+    session: DbSession,
+    actor: Allowed(Role.ADMIN),
+    client: Client,
+    body: UserCreate,  # type: ignore[valid-type]
 ) -> UserOut:
     _check_scope_records(session, doctor_id=body.doctor_id, ward_ids=body.ward_ids)
     if repository.user_by_name(session, body.username) is not None:
@@ -138,8 +150,15 @@ def create_user(
         session.flush()
     except IntegrityError as exc:
         raise Conflict(f"the user name {body.username!r} is taken") from exc
-    audit.record(session, actor=actor, client=client, action="user.create", entity="user", entity_id=user.id,
-                 details={"username": user.username, "role": user.role.value})
+    audit.record(
+        session,
+        actor=actor,
+        client=client,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        details={"username": user.username, "role": user.role.value},
+    )
     return UserOut.model_validate(user)
 
 
@@ -169,12 +188,24 @@ def update_user(
         user.full_name = body.full_name
     if body.password is not None:
         user.password_hash = hash_password(body.password)
+    last_admin = user.role is Role.ADMIN and not repository.other_active_admins(session, user.id)
+    if body.active is False and user.active and last_admin:
+        raise Conflict(
+            "this is the last active administrator: enable or create another one before disabling it"
+        )
     if body.active is not None:
         user.active = body.active
     if body.password is not None or body.active is False:
         repository.revoke_all_families_of(session, user.id, at=datetime.now(UTC), reason="account_changed")
     changes.pop("password", None)
-    audit.record(session, actor=actor, client=client, action="user.update", entity="user", entity_id=user.id,
-                 details={"changed": sorted(changes) + (["password"] if body.password else [])})
+    audit.record(
+        session,
+        actor=actor,
+        client=client,
+        action="user.update",
+        entity="user",
+        entity_id=user.id,
+        details={"changed": sorted(changes) + (["password"] if body.password else [])},
+    )
     session.flush()
     return UserOut.model_validate(user)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Row, Uuid, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from shared.roles import Role
 from sync_server.auth.models import LoginThrottle, RefreshToken, SessionFamily, User, UserWard
 
 
@@ -18,6 +19,18 @@ def user_by_name(session: Session, username: str) -> User | None:
 
 def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
+
+
+def other_active_admins(session: Session, user_id: uuid.UUID) -> int:
+    """How many active administrators there are besides this user."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.active, User.id != user_id)
+        )
+        or 0
+    )
 
 
 def list_users(session: Session) -> list[User]:
@@ -36,7 +49,12 @@ def signed_in_user(session: Session, *, user_id: uuid.UUID, session_id: uuid.UUI
     )
     return session.execute(
         select(
-            User.id, User.username, User.full_name, User.role, User.active, User.doctor_id,
+            User.id,
+            User.username,
+            User.full_name,
+            User.role,
+            User.active,
+            User.doctor_id,
             wards.label("ward_ids"),
         )
         .join(SessionFamily, SessionFamily.user_id == User.id)

@@ -11,11 +11,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.errors import ErrorCode
+from sync_server.audit import service as audit
 from sync_server.auth import repository
 from sync_server.auth.models import LoginThrottle, RefreshToken, SessionFamily, User
 from sync_server.auth.passwords import verify_password
 from sync_server.auth.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from sync_server.core.config import Settings
+from sync_server.core.context import ClientInfo
 from sync_server.core.db import transaction
 from sync_server.core.errors import NotAuthenticated, TooManyRequests
 
@@ -122,7 +124,7 @@ class AuthService:
         self._session.flush()
         return self._issue(user, family.id, client=client)
 
-    def refresh(self, token: str, *, client: str) -> IssuedTokens:
+    def refresh(self, token: str, *, client: str, audit_client: ClientInfo | None = None) -> IssuedTokens:
         """Rotate a refresh token. Presenting one that was already used revokes its whole family."""
         now = _now()
         stored = repository.refresh_token_for_update(self._session, hash_refresh_token(token))
@@ -133,7 +135,20 @@ class AuthService:
             raise NotAuthenticated("This session has ended; sign in again.")
         if stored.used_at is not None:
             repository.revoke_family(self._session, stored.family_id, at=now, reason="refresh_token_reused")
-            # The revocation must persist although the request fails: commit it here.
+            # A used token coming back means two holders (a stolen copy, or a client bug): the admin can
+            # see it in the audit log, with the address it came from.
+            owner = repository.user_by_id(self._session, stored.user_id)
+            audit.record(
+                self._session,
+                actor=None,
+                client=audit_client or ClientInfo(address="", name=client),
+                action="auth.refresh_token_reused",
+                entity="user",
+                entity_id=stored.user_id,
+                username=owner.username if owner else "",
+                details={"session_id": str(stored.family_id)},
+            )
+            # The revocation and its record must persist although the request fails: commit them here.
             self._session.commit()
             raise RefreshTokenReused(
                 "This refresh token was already used, so the session was ended for safety; sign in again."

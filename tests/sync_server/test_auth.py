@@ -9,9 +9,11 @@ from datetime import timedelta
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from shared.roles import Role
 from sync_server.app import create_app
+from sync_server.audit.models import AuditEntry
 from sync_server.auth.tokens import issue_access_token
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.conftest import make_test_settings as make_settings
@@ -392,3 +394,38 @@ def test_user_management_is_audited_with_the_admin_as_actor(client, sign_in):
     [entry] = answer.json()["entries"]
     assert entry["username"] == admin.user.username
     assert entry["role"] == "admin"
+
+
+# --- safety nets for admins ---------------------------------------------------------------------------
+
+
+def test_a_reused_refresh_token_is_in_the_audit_log_with_its_owner(client, sign_in, session_factory):
+    doctor = sign_in(Role.DOCTOR)
+    refresh_grant(client, doctor.refresh_token)
+    assert refresh_grant(client, doctor.refresh_token).status_code == 401
+
+    with session_factory() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "auth.refresh_token_reused")
+        ).all()
+    assert [(e.username, e.entity_id) for e in entries] == [(doctor.user.username, str(doctor.user.id))]
+    assert entries[0].details["session_id"]
+
+
+def test_the_last_active_admin_cannot_be_disabled(client, sign_in):
+    admin = sign_in(Role.ADMIN)
+
+    refused = client.patch(f"/users/{admin.user.id}", json={"active": False}, headers=admin.headers)
+
+    assert refused.status_code == 409, refused.text
+    assert "last active administrator" in refused.json()["error"]["message"]
+    assert client.get("/auth/me", headers=admin.headers).status_code == 200  # still signed in
+
+    second = sign_in(Role.ADMIN)
+    answer = client.patch(f"/users/{admin.user.id}", json={"active": False}, headers=second.headers)
+    assert answer.status_code == 200, answer.text
+    # Now `second` is the last one: nobody can lock the hospital out of its own server.
+    assert (
+        client.patch(f"/users/{second.user.id}", json={"active": False}, headers=second.headers).status_code
+        == 409
+    )

@@ -130,9 +130,9 @@ def _check_scope_records(
 )
 def create_user(
     session: DbSession,
-    actor: Allowed(Role.ADMIN),
+    actor: Allowed(Role.ADMIN),  # type: ignore[valid-type]
     client: Client,
-    body: UserCreate,  # type: ignore[valid-type]
+    body: UserCreate,
 ) -> UserOut:
     _check_scope_records(session, doctor_id=body.doctor_id, ward_ids=body.ward_ids)
     if repository.user_by_name(session, body.username) is not None:

@@ -2689,4 +2689,67 @@
         <translation type="unfinished">{label}, dispensado por {unit}</translation>
     </message>
 </context>
+<context>
+    <name>Refusal</name>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>Someone else booked this time first.</source>
+        <translation>Outra pessoa marcou este horário primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>The patient already has an appointment at this time.</source>
+        <translation>O paciente já tem uma consulta neste horário.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>The doctor does not see patients at this time.</source>
+        <translation>O médico não atende neste horário.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>The server could not confirm the booking in time.</source>
+        <translation>O servidor não conseguiu confirmar a marcação a tempo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>The server could not complete the booking; try again later.</source>
+        <translation>O servidor não conseguiu concluir a marcação; tente novamente mais tarde.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>You are not allowed to make this change.</source>
+        <translation>Você não tem permissão para fazer esta alteração.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>This step no longer applies: the record has moved on meanwhile.</source>
+        <translation>Esta etapa já não se aplica: o registro mudou entretanto.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>Someone else changed this record first.</source>
+        <translation>Outra pessoa alterou este registro primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>The change clashes with the server's current record.</source>
+        <translation>A alteração conflita com o registro atual do servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>The record no longer exists on the server.</source>
+        <translation>O registro já não existe no servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>The server could not accept the change as it was written.</source>
+        <translation>O servidor não pôde aceitar a alteração como foi escrita.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="14"/>
+        <source>No reason was given.</source>
+        <translation>Nenhum motivo foi informado.</translation>
+    </message>
+</context>
 </TS>

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ops.booking import AppointmentDetails, Happening, HistoryLine
 from desktop.ops.calendar import DoctorColumn, local_instant
+from desktop.ui import refusals
 from desktop.ui.calendar.booking_dialog import clock, pydate, qdate, short_day
 from desktop.ui.theme import status_label
 from shared.booking import AppointmentStatus
@@ -42,31 +43,11 @@ def format_when(starts: datetime, ends: datetime, *, zone: object, locale: QLoca
 
 
 def refusal_text(code: str, message: str) -> str:
-    """Why the server refused, in the user's language when the code is known."""
-    known = {
-        "slot_taken": QCoreApplication.translate(
-            "AppointmentDetails", "Someone else booked this time first."
-        ),
-        "patient_double_booked": QCoreApplication.translate(
-            "AppointmentDetails", "The patient already has an appointment at this time."
-        ),
-        "outside_availability": QCoreApplication.translate(
-            "AppointmentDetails", "The doctor does not see patients at this time."
-        ),
-        "hold_expired": QCoreApplication.translate(
-            "AppointmentDetails", "The server could not confirm the booking in time."
-        ),
-        "permission_denied": QCoreApplication.translate(
-            "AppointmentDetails", "You may not book in this calendar."
-        ),
-    }
-    text = known.get(code, "")
-    if message and (not text or code not in known):
-        return message
-    return (
-        f"{text} ({message})"
-        if message and text
-        else text or QCoreApplication.translate("AppointmentDetails", "The server refused the booking.")
+    """Why the server refused the booking, in the user's language when the code is known."""
+    return refusals.refusal_text(
+        code,
+        message,
+        fallback=QCoreApplication.translate("AppointmentDetails", "The server refused the booking."),
     )
 
 

@@ -51,6 +51,7 @@ from desktop.ops.tickets import (
     ward_names,
 )
 from desktop.store import OutboxEntry
+from desktop.ui.refusals import refusal_text
 from desktop.ui.tickets.editor import TicketEditorDialog
 from desktop.ui.tickets.text import format_time, priority_label, status_label, unit_label
 from shared.protocol import MutationName
@@ -174,9 +175,10 @@ class InboxModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             kind = tr("Conflict") if item.is_conflict else tr("Refused")
             when = format_time(entry.made_at, self._locale)
-            return f"{kind}: {change_title(entry.name)} · {when}\n{entry.reason or ''}".strip()
+            why = refusal_text(entry.code, entry.reason, fallback="")
+            return f"{kind}: {change_title(entry.name)} · {when}\n{why}".strip()
         if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.reason
+            return refusal_text(entry.code, entry.reason)
         if role == ItemRole:
             return item
         return None
@@ -328,7 +330,7 @@ class InboxScreen(QWidget):
             f"<b>{kind}: {change_title(entry.name)}</b><br>"
             + tr("Made here on {time}").format(time=format_time(entry.made_at, self._locale))
         )
-        self.reason.setText(entry.reason or tr("No reason was given."))
+        self.reason.setText(refusal_text(entry.code, entry.reason, fallback=tr("No reason was given.")))
         self.mine.setPlainText(describe(entry.payload, names=self._names, locale=self._locale, change=True))
         self.theirs.setPlainText(describe(item.current, names=self._names, locale=self._locale))
         self.keep_button.setVisible(item.is_conflict)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QT
 
 from desktop.ops.background import Executors, Op
 from desktop.store import LocalStore, OutboxEntry
+from desktop.ui.refusals import refusal_text
 from shared.protocol import MutationName
 
 UNSETTLED_STATES = ("queued", "sent", "rejected", "conflict")
@@ -119,7 +120,8 @@ class OutboxModel(QAbstractTableModel):
             if column == "made_at":
                 made = entry.made_at.astimezone()  # the workstation's own zone
                 return self._locale.toString(made, QLocale.FormatType.ShortFormat)
-            return entry.reason or ""
+            # Queued and applied changes have no code: an empty cell. Refusals and conflicts say why.
+            return refusal_text(entry.code, entry.reason, fallback="")
         if role == Qt.ItemDataRole.ForegroundRole and column == "state":
             return _STATE_COLOURS.get(entry.state)
         return None

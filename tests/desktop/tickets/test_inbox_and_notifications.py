@@ -24,20 +24,52 @@ def refused_changes(store: LocalStore) -> tuple[uuid.UUID, uuid.UUID]:
     """An edit the pharmacy overtook (conflict) and a new ticket the server refused (rejection)."""
     ticket = server_ticket()
     pull(store, [ticket])
-    edit = queue_ticket_action(store, ticket_id=ticket.id, action=TicketAction.EDIT, role=Role.NURSE,
-                               payload={"notes": "Patient deteriorating"})
-    draft = store.save_draft(ward_id=WARD_A, data={"priority": "urgent", "lines": [
-        {"line_id": str(uuid.uuid4()), "medication_code": "AMOX500", "quantity": 400, "unit": "capsule"}]})
+    edit = queue_ticket_action(
+        store,
+        ticket_id=ticket.id,
+        action=TicketAction.EDIT,
+        role=Role.NURSE,
+        payload={"notes": "Patient deteriorating"},
+    )
+    draft = store.save_draft(
+        ward_id=WARD_A,
+        data={
+            "priority": "urgent",
+            "lines": [
+                {
+                    "line_id": str(uuid.uuid4()),
+                    "medication_code": "AMOX500",
+                    "quantity": 400,
+                    "unit": "capsule",
+                }
+            ],
+        },
+    )
     submit = queue_ticket_submit(store, draft_id=draft)
     store.mark_sent([edit.mutation_id, submit.mutation_id])
     server = dict(ticket.data or {}, status="approved", version=2)
-    store.apply_push_results(PushResponse(results=[
-        MutationResult(mutation_id=edit.mutation_id, status=MutationStatus.CONFLICT, entity_id=ticket.id,
-                       code="version_conflict", reason="The pharmacy approved it first.",
-                       server_record=server),
-        MutationResult(mutation_id=submit.mutation_id, status=MutationStatus.REJECTED, entity_id=draft,
-                       code="invalid", reason="400 capsules exceed the ward's limit."),
-    ], last_mutation_id=submit.mutation_id))
+    store.apply_push_results(
+        PushResponse(
+            results=[
+                MutationResult(
+                    mutation_id=edit.mutation_id,
+                    status=MutationStatus.CONFLICT,
+                    entity_id=ticket.id,
+                    code="version_conflict",
+                    reason="The pharmacy approved it first.",
+                    server_record=server,
+                ),
+                MutationResult(
+                    mutation_id=submit.mutation_id,
+                    status=MutationStatus.REJECTED,
+                    entity_id=draft,
+                    code="invalid",
+                    reason="400 capsules exceed the ward's limit.",
+                ),
+            ],
+            last_mutation_id=submit.mutation_id,
+        )
+    )
     return ticket.id, draft
 
 
@@ -65,7 +97,7 @@ def test_each_refused_change_shows_mine_theirs_and_why(
     assert inbox.model.rowCount() == 2
 
     choose(inbox, "conflict")
-    assert inbox.reason.text() == "The pharmacy approved it first."
+    assert inbox.reason.text() == "Someone else changed this record first. (The pharmacy approved it first.)"
     assert "Notes: Patient deteriorating" in inbox.mine.toPlainText()
     assert "Status: Approved" in inbox.theirs.toPlainText()
     assert inbox.keep_button.isVisibleTo(inbox) and inbox.take_button.isVisibleTo(inbox)
@@ -118,14 +150,26 @@ def test_edit_and_resend_brings_a_refused_ticket_back_into_the_editor_as_a_draft
     assert len(nurse.store.drafts()) == 0
 
 
-def notification(title: str, *, entity: str = "ticket", entity_id: uuid.UUID | None = None,
-                 read: bool = False, minute: int = 0) -> Change:
+def notification(
+    title: str,
+    *,
+    entity: str = "ticket",
+    entity_id: uuid.UUID | None = None,
+    read: bool = False,
+    minute: int = 0,
+) -> Change:
     notification_id = uuid.uuid4()
     data: dict[str, Any] = {
-        "id": str(notification_id), "user_id": str(uuid.uuid4()), "kind": f"{entity}.changed", "title": title,
-        "body": "By Carla Nunes (pharmacist).", "entity": entity,
-        "entity_id": str(entity_id or uuid.uuid4()), "created_at": NOW.replace(minute=minute).isoformat(),
-        "read_at": NOW.isoformat() if read else None, "version": 1,
+        "id": str(notification_id),
+        "user_id": str(uuid.uuid4()),
+        "kind": f"{entity}.changed",
+        "title": title,
+        "body": "By Carla Nunes (pharmacist).",
+        "entity": entity,
+        "entity_id": str(entity_id or uuid.uuid4()),
+        "created_at": NOW.replace(minute=minute).isoformat(),
+        "read_at": NOW.isoformat() if read else None,
+        "version": 1,
     }
     return Change(entity=Entity.NOTIFICATION, id=notification_id, version=1, data=data)
 
@@ -140,8 +184,10 @@ def test_one_change_is_told_in_its_own_words_several_become_one_summary() -> Non
     one = summarise([cached(notification("Refill ticket approved in full", entity_id=ticket))])
     assert one is not None and one.title == "Refill ticket approved in full" and one.entity_id == ticket
 
-    many = [cached(notification(f"Change {n}", entity="appointment" if n == 4 else "ticket", minute=n))
-            for n in range(5)]
+    many = [
+        cached(notification(f"Change {n}", entity="appointment" if n == 4 else "ticket", minute=n))
+        for n in range(5)
+    ]
     summary = summarise(many, while_away=True)
     assert summary is not None and summary.title == "5 updates while you were away"
     assert summary.body.splitlines() == [

@@ -440,9 +440,7 @@ class TicketEditorDialog(QDialog):
 
     def _has_content(self) -> bool:
         draft = self.value()
-        return bool(draft.notes.strip()) or any(
-            line.medication_code or line.quantity for line in draft.lines
-        )
+        return bool(draft.notes.strip()) or any(line.medication_code or line.quantity for line in draft.lines)
 
 
 def _qt_time(value: datetime) -> QDateTime:

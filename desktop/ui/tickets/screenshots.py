@@ -65,10 +65,24 @@ def _medications() -> dict[str, tuple[str, str, str, str, str]]:
 
 def _history(status: str, submitted: datetime, nurse: str) -> list[dict[str, Any]]:
     steps = ["submitted", "approved", "in_preparation", "dispatched", "received", "closed"]
-    actions = {"approved": "approve", "in_preparation": "start_preparation", "dispatched": "dispatch",
-               "received": "receive", "closed": "close", "rejected": "reject"}
-    history = [{"at": submitted.isoformat(), "actor_name": nurse, "actor_role": "nurse", "action": "submit",
-                "from_status": "draft", "to_status": "submitted"}]
+    actions = {
+        "approved": "approve",
+        "in_preparation": "start_preparation",
+        "dispatched": "dispatch",
+        "received": "receive",
+        "closed": "close",
+        "rejected": "reject",
+    }
+    history = [
+        {
+            "at": submitted.isoformat(),
+            "actor_name": nurse,
+            "actor_role": "nurse",
+            "action": "submit",
+            "from_status": "draft",
+            "to_status": "submitted",
+        }
+    ]
     if status == "rejected":
         path = ["rejected"]
     else:
@@ -76,14 +90,16 @@ def _history(status: str, submitted: datetime, nurse: str) -> list[dict[str, Any
     previous = "submitted"
     for number, step in enumerate(path, start=1):
         pharmacy = step not in ("received",)
-        history.append({
-            "at": (submitted + timedelta(minutes=25 * number)).isoformat(),
-            "actor_name": "Carla Nunes" if pharmacy else nurse,
-            "actor_role": "pharmacist" if pharmacy else "nurse",
-            "action": actions[step],
-            "from_status": previous,
-            "to_status": step,
-        })
+        history.append(
+            {
+                "at": (submitted + timedelta(minutes=25 * number)).isoformat(),
+                "actor_name": "Carla Nunes" if pharmacy else nurse,
+                "actor_role": "pharmacist" if pharmacy else "nurse",
+                "action": actions[step],
+                "from_status": previous,
+                "to_status": step,
+            }
+        )
         previous = step
     return history
 
@@ -107,36 +123,47 @@ def demo_changes() -> list[Change]:
             short = quantity if position else quantity - 2  # the first line approved for less
             approved = None if status in ("submitted", "rejected") else short
             dispatched = approved if status in ("dispatched", "received", "closed") else 0
-            ticket_lines.append({
-                "line_id": str(uuid.UUID(int=number * 100 + position)),
-                "medication_code": code,
-                "quantity": quantity,
-                "unit": medications[code][4],
-                "approved_quantity": approved,
-                "approval_reason": "stock short until Friday" if approved and approved < quantity else None,
-                "dispatched_quantity": dispatched or 0,
-                "received_quantity": dispatched if status in ("received", "closed") else None,
-                "discrepancy_note": None,
-                "remainder_cancelled": False,
-            })
+            ticket_lines.append(
+                {
+                    "line_id": str(uuid.UUID(int=number * 100 + position)),
+                    "medication_code": code,
+                    "quantity": quantity,
+                    "unit": medications[code][4],
+                    "approved_quantity": approved,
+                    "approval_reason": "stock short until Friday"
+                    if approved and approved < quantity
+                    else None,
+                    "dispatched_quantity": dispatched or 0,
+                    "received_quantity": dispatched if status in ("received", "closed") else None,
+                    "discrepancy_note": None,
+                    "remainder_cancelled": False,
+                }
+            )
         ticket_id = uuid.UUID(int=0x7000 + number)
         version = len(_history(status, submitted, nurse))
-        changes.append(Change(entity=Entity.TICKET, id=ticket_id, version=version, data={
-            "id": str(ticket_id),
-            "ward_id": str(wards[ward]),
-            "requested_by": str(uuid.UUID(int=0x500 + number)),
-            "requested_by_name": nurse,
-            "priority": priority,
-            "needed_by": (NOW + timedelta(hours=needed)).isoformat() if needed is not None else None,
-            "notes": "Bed 12, post-op pain" if number == 1 else "",
-            "status": status,
-            "has_discrepancy": False,
-            "submitted_at": submitted.isoformat(),
-            "rejection_reason": "Use the ward's own inhalers first" if status == "rejected" else None,
-            "cancel_reason": None,
-            "lines": ticket_lines,
-            "history": _history(status, submitted, nurse),
-        }))
+        changes.append(
+            Change(
+                entity=Entity.TICKET,
+                id=ticket_id,
+                version=version,
+                data={
+                    "id": str(ticket_id),
+                    "ward_id": str(wards[ward]),
+                    "requested_by": str(uuid.UUID(int=0x500 + number)),
+                    "requested_by_name": nurse,
+                    "priority": priority,
+                    "needed_by": (NOW + timedelta(hours=needed)).isoformat() if needed is not None else None,
+                    "notes": "Bed 12, post-op pain" if number == 1 else "",
+                    "status": status,
+                    "has_discrepancy": False,
+                    "submitted_at": submitted.isoformat(),
+                    "rejection_reason": "Use the ward's own inhalers first" if status == "rejected" else None,
+                    "cancel_reason": None,
+                    "lines": ticket_lines,
+                    "history": _history(status, submitted, nurse),
+                },
+            )
+        )
     return changes
 
 
@@ -151,11 +178,19 @@ class DemoDesk:
         demo = PullResponse(changes=demo_changes(), cursor="demo", has_more=False, server_time=NOW)
         self.store.apply_pull(demo)
         self.tokens = SessionTokens(base_url=server, access_token="", refresh_token="")
-        session = DesktopSession(server, user, self.store, self.tokens, offline=True, token_in_keyring=False,
-                                 keyring_available=False)
+        session = DesktopSession(
+            server,
+            user,
+            self.store,
+            self.tokens,
+            offline=True,
+            token_in_keyring=False,
+            keyring_available=False,
+        )
         self.runner = SyncRunner(session, executors=executors)
-        self.context = DesktopContext(store=self.store, executors=executors, sync=self.runner, user=user,
-                                      server_url=server)
+        self.context = DesktopContext(
+            store=self.store, executors=executors, sync=self.runner, user=user, server_url=server
+        )
 
     def close(self) -> None:
         self.runner.client.close()
@@ -186,20 +221,52 @@ def _conflicts(store: LocalStore) -> None:
     edited = uuid.UUID(int=0x7000 + 3)
     record = store.record(Entity.TICKET, edited)
     assert record is not None
-    edit = queue_ticket_action(store, ticket_id=edited, action=TicketAction.EDIT, role=Role.NURSE,
-                               payload={"priority": "stat", "notes": "Patient deteriorating: needed now"})
-    draft = store.save_draft(ward_id=list(WARDS)[0], data={"priority": "urgent", "lines": [
-        {"line_id": str(uuid.UUID(int=9001)), "medication_code": "HEP5000", "quantity": 40, "unit": "vial"}]})
+    edit = queue_ticket_action(
+        store,
+        ticket_id=edited,
+        action=TicketAction.EDIT,
+        role=Role.NURSE,
+        payload={"priority": "stat", "notes": "Patient deteriorating: needed now"},
+    )
+    draft = store.save_draft(
+        ward_id=list(WARDS)[0],
+        data={
+            "priority": "urgent",
+            "lines": [
+                {
+                    "line_id": str(uuid.UUID(int=9001)),
+                    "medication_code": "HEP5000",
+                    "quantity": 40,
+                    "unit": "vial",
+                }
+            ],
+        },
+    )
     submit = queue_ticket_submit(store, draft_id=draft)
     server = dict(record.data, status="approved", version=2)
     store.mark_sent([edit.mutation_id, submit.mutation_id])
-    store.apply_push_results(PushResponse(results=[
-        MutationResult(mutation_id=edit.mutation_id, status=MutationStatus.CONFLICT, entity_id=edited,
-                       code="version_conflict", server_record=server,
-                       reason="This ticket changed since you opened it: the pharmacy approved it first."),
-        MutationResult(mutation_id=submit.mutation_id, status=MutationStatus.REJECTED, entity_id=draft,
-                       code="invalid", reason="Line 1: 40 vials of Heparin exceed the ward's limit (20)."),
-    ], last_mutation_id=submit.mutation_id))
+    store.apply_push_results(
+        PushResponse(
+            results=[
+                MutationResult(
+                    mutation_id=edit.mutation_id,
+                    status=MutationStatus.CONFLICT,
+                    entity_id=edited,
+                    code="version_conflict",
+                    server_record=server,
+                    reason="This ticket changed since you opened it: the pharmacy approved it first.",
+                ),
+                MutationResult(
+                    mutation_id=submit.mutation_id,
+                    status=MutationStatus.REJECTED,
+                    entity_id=draft,
+                    code="invalid",
+                    reason="Line 1: 40 vials of Heparin exceed the ward's limit (20).",
+                ),
+            ],
+            last_mutation_id=submit.mutation_id,
+        )
+    )
 
 
 def render_tickets(output: Path, *, language: str, locale: QLocale) -> list[Path]:

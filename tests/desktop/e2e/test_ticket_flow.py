@@ -157,8 +157,9 @@ def sign_in(server_url: str, user: User) -> dict[str, str]:
 class Station(Desk):
     """A desk whose sync engine can be pointed at another address (a closed port: offline)."""
 
-    def __init__(self, *, data_dir: Path, server_url: str, user: User, tokens: dict[str, str],
-                 executors: Executors) -> None:
+    def __init__(
+        self, *, data_dir: Path, server_url: str, user: User, tokens: dict[str, str], executors: Executors
+    ) -> None:
         from desktop.ops.session import SignedInUser
 
         signed_in = SignedInUser.from_server(tokens["user"])
@@ -200,10 +201,20 @@ def test_an_urgent_ticket_raised_offline_goes_through_the_pharmacy_and_back_with
     english: QLocale,
 ) -> None:
     nurse_user, pharmacist_user = make_user(Role.NURSE), make_user(Role.PHARMACIST)
-    nurse = Station(data_dir=tmp_path / "nurse", server_url=broker_server, user=nurse_user,
-                    tokens=sign_in(broker_server, nurse_user), executors=executors)
-    pharmacist = Station(data_dir=tmp_path / "pharmacy", server_url=broker_server, user=pharmacist_user,
-                         tokens=sign_in(broker_server, pharmacist_user), executors=executors)
+    nurse = Station(
+        data_dir=tmp_path / "nurse",
+        server_url=broker_server,
+        user=nurse_user,
+        tokens=sign_in(broker_server, nurse_user),
+        executors=executors,
+    )
+    pharmacist = Station(
+        data_dir=tmp_path / "pharmacy",
+        server_url=broker_server,
+        user=pharmacist_user,
+        tokens=sign_in(broker_server, pharmacist_user),
+        executors=executors,
+    )
     try:
         assert nurse.sync().state is Connection.ONLINE  # the formulary and the ward arrive
         nurse.point_at(f"http://127.0.0.1:{free_port()}")  # then the network goes
@@ -319,7 +330,12 @@ def test_an_urgent_ticket_raised_offline_goes_through_the_pharmacy_and_back_with
             assert {e.state for e in station.store.outbox_entries()} == {"applied"}
         assert on_server["status"] == "received" and on_server["has_discrepancy"] is True
         assert [h["action"] for h in on_server["history"]] == [
-            "submit", "approve", "start_preparation", "dispatch", "dispatch", "receive"
+            "submit",
+            "approve",
+            "start_preparation",
+            "dispatch",
+            "dispatch",
+            "receive",
         ]
         amox_line = on_server["lines"][0]
         assert (amox_line["approved_quantity"], amox_line["dispatched_quantity"]) == (15, 15)

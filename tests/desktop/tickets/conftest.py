@@ -32,8 +32,14 @@ FORMULARY = [
     {"code": "AMOX500", "name": "Amoxicillin", "form": "capsule", "strength": "500 mg", "unit": "capsule"},
     {"code": "PARA500", "name": "Paracetamol", "form": "tablet", "strength": "500 mg", "unit": "tablet"},
     {"code": "MORPH10", "name": "Morphine", "form": "injection", "strength": "10 mg/ml", "unit": "ampoule"},
-    {"code": "OLDDRUG", "name": "Discontinued", "form": "tablet", "strength": "1 mg", "unit": "tablet",
-     "active": False},
+    {
+        "code": "OLDDRUG",
+        "name": "Discontinued",
+        "form": "tablet",
+        "strength": "1 mg",
+        "unit": "tablet",
+        "active": False,
+    },
 ]
 
 

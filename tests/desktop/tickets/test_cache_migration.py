@@ -17,11 +17,18 @@ def test_tickets_cached_before_0002_keep_their_place_in_the_lists(tmp_path: Path
     engine = make_engine(path)
     with engine.connect().execution_options(**WRITE) as connection, connection.begin():
         command.upgrade(alembic_config(connection), "0001")
-        record = {"id": "t-1", "ward_id": "w-1", "status": "submitted", "priority": "stat",
-                  "submitted_at": "2025-03-26T11:40:00+01:00"}
+        record = {
+            "id": "t-1",
+            "ward_id": "w-1",
+            "status": "submitted",
+            "priority": "stat",
+            "submitted_at": "2025-03-26T11:40:00+01:00",
+        }
         connection.execute(
-            text("INSERT INTO tickets (id, ward_id, status, priority, version, data, pending) "
-                 "VALUES ('t-1', 'w-1', 'submitted', 'stat', 1, :data, 0)"),
+            text(
+                "INSERT INTO tickets (id, ward_id, status, priority, version, data, pending) "
+                "VALUES ('t-1', 'w-1', 'submitted', 'stat', 1, :data, 0)"
+            ),
             {"data": json.dumps(record)},
         )
     engine.dispose()

@@ -204,8 +204,16 @@ def test_confirming_receipt_with_less_than_dispatched_reports_a_discrepancy(
     line = str(uuid.uuid4())
     dispatched = server_ticket(
         status="dispatched",
-        lines=[{"line_id": line, "medication_code": "MORPH10", "quantity": 10, "unit": "ampoule",
-                "approved_quantity": 8, "dispatched_quantity": 8}],
+        lines=[
+            {
+                "line_id": line,
+                "medication_code": "MORPH10",
+                "quantity": 10,
+                "unit": "ampoule",
+                "approved_quantity": 8,
+                "dispatched_quantity": 8,
+            }
+        ],
     )
     pull(nurse.store, [dispatched])
     screen = open_list(qtbot, nurse, english)

@@ -164,8 +164,15 @@ def test_dispatching_part_keeps_the_rest_open_and_a_later_dispatch_sends_it(
     line = str(uuid.uuid4())
     ticket = server_ticket(
         status="approved",
-        lines=[{"line_id": line, "medication_code": "MORPH10", "quantity": 10, "unit": "ampoule",
-                "approved_quantity": 10}],
+        lines=[
+            {
+                "line_id": line,
+                "medication_code": "MORPH10",
+                "quantity": 10,
+                "unit": "ampoule",
+                "approved_quantity": 10,
+            }
+        ],
     )
     pull(pharmacist.store, [ticket])
     screen = open_queue(qtbot, pharmacist, english)

@@ -1,6 +1,6 @@
 """Booking throughput and latency through the real server, against raw PostgreSQL inserts.
 
-    python bench/booking.py [--clients 32] [--requests 1280] [--contended 0.25] [--workers 1]
+    python bench/booking.py [--clients 32] [--requests 1280] [--contended 0.25] [--workers CORES]
 
 Starts the sync server (uvicorn over create_app) in a subprocess on WARDDESK_BENCH_DATABASE_URL (a
 scratch database: its appointments, sagas, outbox and audit log are emptied), or on a fresh database on
@@ -270,7 +270,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=1280)
     parser.add_argument("--contended", type=float, default=0.25, help="share of requests for hot slots")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="uvicorn worker processes (default: one per core, as `serve --workers` is advised to run)",
+    )
     args = parser.parse_args()
 
     own_database = "WARDDESK_BENCH_DATABASE_URL" not in os.environ
@@ -324,6 +329,7 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, object]:
         "answered_202": answered_later,
         "p90_ms": round(percentile(latencies, 0.90) * 1000, 1),
         "max_ms": round(max(latencies, default=0) * 1000, 1),
+        "server_workers": args.workers,
         "server_cpu_ms_per_request": round(server_cpu * 1000 / len(requests), 1),
         "load_average": round(os.getloadavg()[0], 1),
     }

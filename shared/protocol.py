@@ -33,7 +33,7 @@ PROTOCOL_HEADER = "X-WardDesk-Protocol"
 # (422 for a bigger batch) falls back to it.
 MAX_PUSH_BATCH = 500
 OLD_MAX_PUSH_BATCH = 100
-MAX_PULL_LIMIT = 1000
+MAX_PULL_LIMIT = 5000
 MAX_LONG_POLL_SECONDS = 30
 
 

@@ -8,6 +8,7 @@ from desktop.store.local_store import (
     NotFound,
     OutboxCounts,
     OutboxEntry,
+    PulledRows,
     SyncState,
     TicketKey,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "NotFound",
     "OutboxCounts",
     "OutboxEntry",
+    "PulledRows",
     "StorageUnavailable",
     "SyncState",
     "TicketKey",

@@ -126,6 +126,14 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class PulledRows:
+    """A pulled page sorted for writing (LocalStore.prepare_pull)."""
+
+    latest: dict[tuple[Entity, str], Change]  # the last change of each record, in feed order
+    rows: dict[Entity, list[tuple[str, tuple[Any, ...]]]]  # live records: (id, row for `_upsert_sql`)
+
+
+@dataclass(frozen=True)
 class SyncState:
     client_id: uuid.UUID
     server_url: str
@@ -209,35 +217,54 @@ def _dumps(data: Record) -> str:
     return orjson.dumps(data).decode()
 
 
+def _indexed_kinds(entity: Entity) -> tuple[list[str], list[str]]:
+    """INDEXED[entity]'s text columns and its time columns."""
+    indexed = INDEXED.get(entity, ())
+    return [n for n, kind in indexed if kind == "text"], [n for n, kind in indexed if kind == "time"]
+
+
+@functools.cache
+def _row_layout(table: Table) -> list[str]:
+    """The columns of `table` in the order `_row_maker` builds its rows: key, text, time, sync columns."""
+    entity = {schema.tickets: Entity.TICKET, schema.appointments: Entity.APPOINTMENT}.get(table)
+    texts, times = _indexed_kinds(entity) if entity is not None else ([], [])
+    keys = [column.name for column in table.primary_key]
+    layout = [*keys, *texts, *times, "version", "data", "base", "pending"]
+    if sorted(layout) != sorted(_plain_columns(table)):
+        raise AssertionError(f"no row layout for the columns of {table.name}")
+    return layout
+
+
 @functools.cache
 def _row_maker(entity: Entity) -> Callable[[Change], tuple[Any, ...]]:
-    """Change -> the row tuple for `_upsert_sql(_table(entity))`: the initial sync's per-row work, kept
-    to plain tuple building (no SQLAlchemy type processing, no datetime objects)."""
-    kinds = dict(INDEXED.get(entity, ()))
-    getters: list[Callable[[Change, Record], Any]] = []
-    for name in _plain_columns(_table(entity)):
-        if name == "entity":
-            getters.append(lambda change, data, value=entity.value: value)
-        elif name == "id":
-            getters.append(lambda change, data: str(change.id))
-        elif name == "version":
-            getters.append(lambda change, data: change.version)
-        elif name == "data":
-            getters.append(lambda change, data: _dumps(data))
-        elif name == "base":
-            getters.append(lambda change, data: None)
-        elif name == "pending":
-            getters.append(lambda change, data: 0)
-        elif kinds.get(name) == "time":
-            getters.append(lambda change, data, key=name: _utc_text(data.get(key)))
-        elif name in kinds:
-            getters.append(lambda change, data, key=name: _str_or_none(data.get(key)))
-        else:
-            raise AssertionError(f"no value for column {name} of {entity.value} records")
+    """Change -> the row tuple for `_upsert_sql(_table(entity))` (`_row_layout` order): the initial sync's
+    per-row work, kept to plain tuple building (no SQLAlchemy type processing, no datetime objects, no
+    function call per column)."""
+    table = _table(entity)
+    _row_layout(table)  # checks that the layout covers the table
+    dumps = orjson.dumps
+    if table is schema.records:
+        kind = entity.value
+
+        def make_record(change: Change) -> tuple[Any, ...]:
+            return (kind, str(change.id), change.version, dumps(change.data or {}).decode(), None, 0)
+
+        return make_record
+
+    texts, times = _indexed_kinds(entity)
 
     def make(change: Change) -> tuple[Any, ...]:
         data = change.data or {}
-        return tuple(get(change, data) for get in getters)
+        get = data.get
+        return (
+            str(change.id),
+            *[v if v is None or v.__class__ is str else str(v) for v in map(get, texts)],
+            *[_utc_text(v) for v in map(get, times)],
+            change.version,
+            dumps(data).decode(),
+            None,
+            0,
+        )
 
     return make
 
@@ -248,8 +275,9 @@ def _plain_columns(table: Table) -> list[str]:
 
 @functools.cache
 def _upsert_sql(table: Table) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE, where a re-delivered older version never overwrites a newer one."""
-    columns = _plain_columns(table)
+    """INSERT ... ON CONFLICT DO UPDATE, where a re-delivered older version never overwrites a newer one.
+    Values in `_row_layout` order."""
+    columns = _row_layout(table)
     keys = [column.name for column in table.primary_key]
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in keys)
     return (
@@ -831,8 +859,29 @@ class LocalStore:
 
     # ---- pull ----
 
-    def apply_pull(self, response: PullResponse) -> None:
-        """Commit one pulled page and the cursor after it in ONE transaction (all or nothing)."""
+    @staticmethod
+    def prepare_pull(response: PullResponse) -> PulledRows:
+        """The page as `apply_pull` writes it: the last change of each record, and the rows of the live
+        ones. Reads no database, so it can be built on another thread while the previous page is written.
+        """
+        latest: dict[tuple[Entity, str], Change] = {}
+        for change in response.changes:  # the feed is ordered: the last change of a record wins
+            latest[(change.entity, str(change.id))] = change
+        rows: dict[Entity, list[tuple[str, tuple[Any, ...]]]] = {}
+        makers: dict[Entity, Callable[[Change], tuple[Any, ...]]] = {}
+        for (entity, record_id), change in latest.items():
+            if change.deleted or change.data is None:
+                continue
+            make = makers.get(entity) or makers.setdefault(entity, _row_maker(entity))
+            rows.setdefault(entity, []).append((record_id, make(change)))
+        return PulledRows(latest, rows)
+
+    def apply_pull(self, response: PullResponse, *, prepared: PulledRows | None = None) -> None:
+        """Commit one pulled page and the cursor after it in ONE transaction (all or nothing).
+
+        `prepared`: `prepare_pull(response)`, when the caller has built it already."""
+        if prepared is None:
+            prepared = self.prepare_pull(response)
         now = _now()
         with self._write() as conn:
             state = self._state(conn)
@@ -846,7 +895,7 @@ class LocalStore:
                     cursor=response.cursor, last_pull_at=now, last_settled_mutation_id=settled
                 )
             )
-            self._apply_changes(conn, response.changes)
+            self._apply_changes(conn, prepared)
             if settled > state.last_settled_mutation_id:
                 # Entries the server has settled stop being replayed even if their push answer was lost.
                 for entity, target in self._targets_of_entries(
@@ -854,28 +903,28 @@ class LocalStore:
                 ):
                     self._rebuild(conn, entity, target)
 
-    def _apply_changes(self, conn: Connection, changes: list[Change]) -> None:
+    def _apply_changes(self, conn: Connection, pulled: PulledRows) -> None:
         """Write pulled records: plain upserts for untouched rows, a rebase for rows with pending changes."""
-        latest: dict[tuple[Entity, str], Change] = {}
-        for change in changes:  # the feed is ordered: the last change of a record wins
-            latest[(change.entity, str(change.id))] = change
         pending = self._pending_targets(conn)
-        plain: dict[Entity, list[Change]] = {}
-        for (entity, record_id), change in latest.items():
+        gone: dict[Entity, list[Change]] = {}
+        for (entity, record_id), change in pulled.latest.items():
             if (entity, record_id) in pending:
                 self._set_server_view(
                     conn, entity, record_id, None if change.deleted else change.data, change.version
                 )
                 self._rebuild(conn, entity, record_id)
-            else:
-                plain.setdefault(entity, []).append(change)
-        for entity, group in plain.items():
-            self._upsert_plain(conn, entity, group)
+            elif change.deleted or change.data is None:
+                gone.setdefault(entity, []).append(change)
+        for entity in dict.fromkeys([*gone, *pulled.rows]):
+            rows = pulled.rows.get(entity, [])
+            if pending:
+                rows = [(record_id, row) for record_id, row in rows if (entity, record_id) not in pending]
+            self._upsert_plain(conn, entity, gone.get(entity, []), [row for _, row in rows])
 
-    def _upsert_plain(self, conn: Connection, entity: Entity, changes: list[Change]) -> None:
+    def _upsert_plain(
+        self, conn: Connection, entity: Entity, gone: list[Change], rows: list[tuple[Any, ...]]
+    ) -> None:
         table = _table(entity)
-        gone = [c for c in changes if c.deleted or c.data is None]
-        alive = [c for c in changes if not (c.deleted or c.data is None)]
         for change in gone:
             conn.execute(
                 delete(table).where(
@@ -883,12 +932,10 @@ class LocalStore:
                     or_(table.c.version.is_(None), table.c.version <= change.version),
                 )
             )
-        if not alive:
-            return
-        # The hot path of an initial sync (100,000s of rows): plain DB-API executemany with values
-        # converted here, as the table's column types would, instead of SQLAlchemy's per-row processing.
-        make = _row_maker(entity)
-        conn.exec_driver_sql(_upsert_sql(table), [make(change) for change in alive])
+        if rows:
+            # The hot path of an initial sync (100,000s of rows): plain DB-API executemany with values
+            # converted as the table's column types would (`_row_maker`), not SQLAlchemy's per-row work.
+            conn.exec_driver_sql(_upsert_sql(table), rows)
 
     def _forget_server_rows(self, conn: Connection) -> None:
         """The server can no longer send changes since our cursor: drop what it will send again."""

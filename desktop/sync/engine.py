@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from desktop.store import LocalStore, StorageUnavailable
+from desktop.store import LocalStore, PulledRows, StorageUnavailable
 from desktop.sync.backoff import Backoff
 from desktop.sync.client import (
     Offline,
@@ -32,6 +32,7 @@ from desktop.sync.client import (
 )
 from shared.protocol import (
     MAX_LONG_POLL_SECONDS,
+    MAX_PULL_LIMIT,
     MAX_PUSH_BATCH,
     OLD_MAX_PUSH_BATCH,
     PullResponse,
@@ -90,7 +91,7 @@ class SyncEngine:
         client: SyncClient,
         *,
         backoff: Backoff | None = None,
-        page_size: int = 1000,
+        page_size: int = MAX_PULL_LIMIT,
         push_batch: int = MAX_PUSH_BATCH,
         long_poll_seconds: float = 20.0,
     ) -> None:
@@ -183,19 +184,25 @@ class SyncEngine:
             ahead: _PageAhead | None = None
             while True:
                 state = self._store.sync_state()
+                prepared: PulledRows | None = None
                 if ahead is not None:
-                    page, ahead = ahead.result(), None
+                    (page, prepared), ahead = ahead.result(), None
                 else:
                     page = self._client.pull(
                         cursor=state.cursor, client_id=state.client_id, limit=self._page_size, wait=wait
                     )
                 if page.has_more and not page.reset_required:
-                    # The next page is fetched while this one is written (it needs only this page's cursor):
-                    # the server's work and ours overlap. If writing fails, its answer is dropped.
+                    # The next page is fetched and sorted into rows while this one is written (it needs
+                    # only this page's cursor): the server's work, our parsing and SQLite's writing (which
+                    # releases the GIL) overlap. If writing fails, its answer is dropped.
                     ahead = _PageAhead(
-                        self._client, cursor=page.cursor, client_id=state.client_id, limit=self._page_size
+                        self._client,
+                        self._store.prepare_pull,
+                        cursor=page.cursor,
+                        client_id=state.client_id,
+                        limit=self._page_size,
                     )
-                self._store.apply_pull(page)
+                self._store.apply_pull(page, prepared=prepared)
                 applied += len(page.changes)
                 pages += 1
                 if page.total_estimate is not None:
@@ -344,28 +351,45 @@ class SyncEngine:
 
 
 class _PageAhead:
-    """One pull request running on its own thread; `result()` waits for its page or re-raises its error."""
+    """One pull request running on its own thread, its page then sorted into rows by `prepare`;
+    `result()` waits for both or re-raises the error."""
 
-    def __init__(self, client: SyncClient, *, cursor: str, client_id: uuid.UUID, limit: int) -> None:
-        self._page: PullResponse | None = None
+    def __init__(
+        self,
+        client: SyncClient,
+        prepare: Callable[[PullResponse], PulledRows],
+        *,
+        cursor: str,
+        client_id: uuid.UUID,
+        limit: int,
+    ) -> None:
+        self._result: tuple[PullResponse, PulledRows] | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(
             target=self._fetch,
-            args=(client, cursor, client_id, limit),
+            args=(client, prepare, cursor, client_id, limit),
             name="warddesk-pull-ahead",
             daemon=True,
         )
         self._thread.start()
 
-    def _fetch(self, client: SyncClient, cursor: str, client_id: uuid.UUID, limit: int) -> None:
+    def _fetch(
+        self,
+        client: SyncClient,
+        prepare: Callable[[PullResponse], PulledRows],
+        cursor: str,
+        client_id: uuid.UUID,
+        limit: int,
+    ) -> None:
         try:
-            self._page = client.pull(cursor=cursor, client_id=client_id, limit=limit)
+            page = client.pull(cursor=cursor, client_id=client_id, limit=limit)
+            self._result = (page, prepare(page))
         except BaseException as exc:  # handed to the engine's thread by result()
             self._error = exc
 
-    def result(self) -> PullResponse:
+    def result(self) -> tuple[PullResponse, PulledRows]:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        assert self._page is not None
-        return self._page
+        assert self._result is not None
+        return self._result

@@ -419,10 +419,10 @@ def test_a_full_disk_is_reported_and_syncing_resumes_when_space_is_back(
     original = LocalStore.apply_pull
     full = [StorageUnavailable("The disk is full, so WardDesk cannot save your work.", kind="full")]
 
-    def apply_unless_full(self: LocalStore, response: object) -> None:
+    def apply_unless_full(self: LocalStore, response: object, **options: object) -> None:
         if full:
             raise full.pop()
-        original(self, response)  # type: ignore[arg-type]
+        original(self, response, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(LocalStore, "apply_pull", apply_unless_full)
     setup = Setup(store, server)

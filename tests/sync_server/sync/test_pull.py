@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from shared.protocol import PROTOCOL_HEADER, Entity
+from shared.protocol import MAX_PULL_LIMIT, PROTOCOL_HEADER, Entity
 from shared.roles import Role
 from sync_server.core.db import transaction
 from sync_server.directory.models import Doctor, Ward
@@ -61,6 +61,31 @@ def test_an_initial_sync_is_paged_resumable_and_then_follows_the_tail(
     tail = nurse.pull()
     assert _ids(tail["changes"]) == [late] and tail["has_more"] is False
     assert nurse.pull()["changes"] == []
+
+
+def test_a_page_holds_up_to_max_pull_limit_changes_and_a_larger_limit_is_refused(
+    sign_in, desktop, session_factory
+) -> None:
+    with transaction(session_factory) as session:
+        session.execute(
+            text(
+                "INSERT INTO sync_changes (scope, entity, entity_id, version, deleted, data)"
+                " SELECT :scope, 'ward', gen_random_uuid(), 1, false,"
+                " jsonb_build_object('name', 'Ward ' || n) FROM generate_series(1, :n) AS n"
+            ),
+            {"scope": REFERENCE, "n": MAX_PULL_LIMIT + 1},
+        )
+    nurse = desktop(sign_in(Role.NURSE))
+
+    refused = nurse.client.get(
+        "/sync/pull", params={"cursor": "", "limit": MAX_PULL_LIMIT + 1}, headers=nurse.headers
+    )
+    first = nurse.pull(limit=MAX_PULL_LIMIT)
+    rest = nurse.pull(limit=MAX_PULL_LIMIT)
+
+    assert refused.status_code == 422
+    assert (len(first["changes"]), first["has_more"]) == (MAX_PULL_LIMIT, True)
+    assert (len(rest["changes"]), rest["has_more"]) == (1, False)
 
 
 def test_every_page_of_an_initial_sync_says_how_many_rows_the_snapshot_has_and_a_tail_does_not(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
@@ -18,8 +19,103 @@ from sync_server.booking.models import (
     AppointmentStatus,
     BookingSaga,
 )
+from sync_server.directory.models import Patient
 
 Interval = tuple[datetime, datetime]
+
+
+# --- the booking saga's hot path: statements built once (building one per call costs its cache key) ---
+
+_APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
+_INSERT_APPOINTMENT = insert(_APPOINTMENTS).returning(*_APPOINTMENTS.c)
+_CONFIRM_HELD = (
+    update(_APPOINTMENTS)
+    .where(
+        _APPOINTMENTS.c.id == bindparam("appointment_id"),
+        _APPOINTMENTS.c.status == AppointmentStatus.HELD.value,
+        or_(_APPOINTMENTS.c.hold_expires_at.is_(None), _APPOINTMENTS.c.hold_expires_at >= bindparam("now")),
+    )
+    .values(
+        status=AppointmentStatus.CONFIRMED.value,
+        hold_expires_at=None,
+        version=_APPOINTMENTS.c.version + 1,
+        updated_at=func.now(),
+    )
+    .returning(*_APPOINTMENTS.c)
+)
+_STATUS = select(_APPOINTMENTS.c.status, _APPOINTMENTS.c.hold_expires_at).where(
+    _APPOINTMENTS.c.id == bindparam("appointment_id")
+)
+
+
+def insert_appointment(session: Session, values: dict[str, Any]) -> Row[Any]:
+    """Write a new appointment (all its columns in `values`) and return its row. The exclusion
+    constraints raise IntegrityError (23P01) when it would overlap a held or confirmed one."""
+    return session.connection().execute(_INSERT_APPOINTMENT, values).one()
+
+
+def confirm_held(session: Session, appointment_id: uuid.UUID, *, now: datetime) -> Row[Any] | None:
+    """Held and not expired at `now` -> confirmed, in one guarded UPDATE; its new row, or None when the
+    appointment was not held or its hold had expired (then nothing is written)."""
+    return (
+        session.connection()
+        .execute(_CONFIRM_HELD, {"appointment_id": appointment_id, "now": now})
+        .one_or_none()
+    )
+
+
+def appointment_status(session: Session, appointment_id: uuid.UUID) -> Row[Any, Any] | None:
+    """(status, hold_expires_at) of an appointment, or None."""
+    return session.connection().execute(_STATUS, {"appointment_id": appointment_id}).one_or_none()
+
+
+_SAGAS: Table = BookingSaga.__table__  # type: ignore[assignment]
+SAGA_STATE = (
+    "status",
+    "step",
+    "outcome",
+    "error",
+    "attempts",
+    "next_attempt_at",
+    "lease_owner",
+    "lease_expires_at",
+)
+_SAVE_SAGA_STATE = (
+    update(_SAGAS)
+    .where(_SAGAS.c.id == bindparam("saga_id"), _SAGAS.c.version == bindparam("expected_version"))
+    .values(
+        {
+            **{name: bindparam(f"new_{name}") for name in SAGA_STATE},
+            "version": _SAGAS.c.version + 1,
+            "updated_at": func.now(),
+        }
+    )
+    .returning(_SAGAS.c.version, _SAGAS.c.updated_at)
+)
+
+
+def save_saga_state(
+    session: Session, *, saga_id: uuid.UUID, expected_version: int, state: dict[str, Any]
+) -> Row[Any, Any] | None:
+    """Write a saga's whole state (every name in SAGA_STATE) if its version is still `expected_version`.
+
+    Returns (version, updated_at) after the write, or None when another executor moved the saga first
+    (then nothing is written). The row stays locked until the transaction ends, so a second executor of
+    the same step waits here, then finds the version changed."""
+    params = {f"new_{name}": state[name] for name in SAGA_STATE}
+    return (
+        session.connection()
+        .execute(_SAVE_SAGA_STATE, {"saga_id": saga_id, "expected_version": expected_version, **params})
+        .one_or_none()
+    )
+
+
+_PATIENT = select(Patient.id, Patient.full_name, Patient.email).where(Patient.id == bindparam("patient_id"))
+
+
+def patient_contact(session: Session, patient_id: uuid.UUID) -> Row[Any, Any, Any] | None:
+    """(id, full_name, email) of a patient, or None: what a booking's events say about him."""
+    return session.connection().execute(_PATIENT, {"patient_id": patient_id}).one_or_none()
 
 
 def appointment(session: Session, appointment_id: uuid.UUID) -> Appointment | None:

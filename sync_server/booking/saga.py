@@ -28,9 +28,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, func, insert, or_, select, update
+from sqlalchemy import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from shared.events import EventType
@@ -84,7 +85,6 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 StepFn = Callable[["SagaEngine", Session, BookingSaga, datetime], None]
 
 
-APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
 # Session.info key: the appointment row the last committed step wrote (see `written_appointment`).
 _WRITTEN = "booking_saga_written_appointment"
 
@@ -151,39 +151,18 @@ def _hold(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime
     _previous_still_confirmed(session, saga)
     values = _appointment_values(saga, S.HELD)
     values["hold_expires_at"] = now + timedelta(seconds=engine.settings.booking_hold_seconds)
-    held = session.connection().execute(  # the exclusion constraints speak here (23P01)
-        insert(APPOINTMENTS).values(**values, version=1).returning(*APPOINTMENTS.c)
-    )
-    rules.emit_event(session, EventType.APPOINTMENT_REQUESTED, held.one(), saga.payload["people"])
+    values["version"] = 1
+    held = repository.insert_appointment(session, values)  # the exclusion constraints speak here (23P01)
+    rules.emit_event(session, EventType.APPOINTMENT_REQUESTED, held, saga.payload["people"])
 
 
 def _confirm(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
     """Held and not expired -> confirmed, checked and written by one guarded UPDATE."""
     _previous_still_confirmed(session, saga)
-    table = APPOINTMENTS
-    confirmed: Row[Any] | None = (
-        session.connection()
-        .execute(
-            update(table)
-            .where(
-                table.c.id == saga.appointment_id,
-                table.c.status == S.HELD,
-                or_(table.c.hold_expires_at.is_(None), table.c.hold_expires_at >= now),
-            )
-            .values(
-                status=S.CONFIRMED, hold_expires_at=None, version=table.c.version + 1, updated_at=func.now()
-            )
-            .returning(*table.c)
-        )
-        .one_or_none()
-    )
+    confirmed = repository.confirm_held(session, saga.appointment_id, now=now)
     _forget(session, saga.appointment_id)
     if confirmed is None:
-        current = (
-            session.connection()
-            .execute(select(table.c.status, table.c.hold_expires_at).where(table.c.id == saga.appointment_id))
-            .one_or_none()
-        )
+        current = repository.appointment_status(session, saga.appointment_id)
         assert current is not None, "confirm follows hold"
         if current.status == S.HELD:
             raise Refused(
@@ -364,18 +343,22 @@ class SagaEngine:
         now = utcnow()
         try:
             # The saga's own row goes first: its version check makes a second executor wait, then lose.
+            state = {name: getattr(saga, name) for name in repository.SAGA_STATE}
             if following is None:
-                saga.status = SagaStatus.SUCCEEDED.value
-                saga.step = "done"
-                saga.outcome = {"result": "succeeded", "appointment_id": str(saga.appointment_id)}
-                saga.lease_owner = saga.lease_expires_at = None
+                state.update(
+                    status=SagaStatus.SUCCEEDED.value,
+                    step="done",
+                    outcome={"result": "succeeded", "appointment_id": str(saga.appointment_id)},
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
             else:
-                saga.step = following
-                saga.lease_expires_at = now + timedelta(seconds=self.settings.booking_saga_lease_seconds)
-            saga.attempts = 0
-            saga.error = None
-            saga.next_attempt_at = now
-            session.flush()
+                state.update(
+                    step=following,
+                    lease_expires_at=now + timedelta(seconds=self.settings.booking_saga_lease_seconds),
+                )
+            state.update(attempts=0, error=None, next_attempt_at=now)
+            _save_state(session, saga, state)
             fn(self, session, saga, now)
             session.commit()
         except StaleDataError:
@@ -540,6 +523,20 @@ class SagaEngine:
         if self.crash_at and self.crash_at == f"{kind}:{step}:{when}":
             log.warning("WARDDESK_CRASH_AT=%s: killing this process", self.crash_at)
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _save_state(session: Session, saga: BookingSaga, state: dict[str, Any]) -> None:
+    """Write the saga's next state with one guarded UPDATE (no unit of work) and tell the ORM object.
+    Raises StaleDataError when another executor moved the saga first."""
+    written = repository.save_saga_state(session, saga_id=saga.id, expected_version=saga.version, state=state)
+    if written is None:
+        raise StaleDataError(f"booking saga {saga.id} was moved by another executor")
+    # Committed values: the ORM's own later writes (compensation, retries) check this version. A
+    # rollback expires the object, so it is read again if this transaction does not commit.
+    for name, value in state.items():
+        set_committed_value(saga, name, value)
+    set_committed_value(saga, "version", written.version)
+    set_committed_value(saga, "updated_at", written.updated_at)
 
 
 def _reload(session: Session, saga: BookingSaga) -> None:

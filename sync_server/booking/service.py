@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,13 +25,14 @@ from sync_server.booking.repository import BookableDoctor
 from sync_server.booking.schemas import BookingRequest, RescheduleRequest
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
-from sync_server.core.outbox import OutboxMessage
+from sync_server.core.outbox import emit_now
 from sync_server.directory.models import Doctor, Patient, Room
 from sync_server.sync import appointments as sync_appointments
 
 S = AppointmentStatus
 # An appointment as the ORM holds it, or as a row a saga step wrote with RETURNING (same attributes).
 AppointmentFacts = Appointment | Row[Any]
+PatientContact = Row[Any, Any, Any]  # repository.patient_contact: id, full_name, email
 
 # --- refusals --------------------------------------------------------------------------------------
 
@@ -124,7 +125,9 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def people(doctor: Doctor | BookableDoctor, patient: Patient, room: Room | None) -> dict[str, Any]:
+def people(
+    doctor: Doctor | BookableDoctor, patient: Patient | PatientContact, room: Room | None
+) -> dict[str, Any]:
     """What an event needs to say about the people and the place, captured once per saga."""
     return {
         "doctor_name": doctor.full_name,
@@ -169,16 +172,12 @@ def emit_event(
 
     `appointment` is the ORM object, or a row a saga step wrote with RETURNING. The outbox row goes in
     with a plain INSERT: no unit of work for a row nothing else refers to."""
-    session.connection().execute(
-        insert(OutboxMessage.__table__),  # type: ignore[arg-type]
-        {
-            "message_id": uuid.uuid4(),
-            "event_type": event.value,
-            "aggregate_type": "appointment",
-            "aggregate_id": str(appointment.id),
-            "payload": event_payload(appointment, who, **extra),
-            "attempts": 0,
-        },
+    emit_now(
+        session,
+        event_type=event.value,
+        aggregate_type="appointment",
+        aggregate_id=appointment.id,
+        payload=event_payload(appointment, who, **extra),
     )
     # Every appointment write ends here: the same transaction puts it on the sync feed.
     sync_appointments.on_appointment_event(session, event, appointment, extra)
@@ -266,11 +265,11 @@ def overlap_refusal(
 
 def _load_references(
     session: Session, *, doctor_id: uuid.UUID, patient_id: uuid.UUID, room_id: uuid.UUID | None
-) -> tuple[BookableDoctor, Patient, Room | None]:
+) -> tuple[BookableDoctor, PatientContact, Room | None]:
     doctor = repository.bookable_doctor(session, doctor_id)
     if doctor is None or not doctor.active:
         raise Invalid(f"doctor {doctor_id} does not exist or is inactive", details={"field": "doctor_id"})
-    patient = session.get(Patient, patient_id)
+    patient = repository.patient_contact(session, patient_id)
     if patient is None:
         raise Invalid(f"patient {patient_id} does not exist", details={"field": "patient_id"})
     room = None

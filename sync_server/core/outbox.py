@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, func, text
+from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -64,6 +64,27 @@ def emit(
     )
     session.add(message)
     return message
+
+
+_INSERT_MESSAGE = insert(OutboxMessage.__table__)  # type: ignore[arg-type]  # built once: see emit_now
+
+
+def emit_now(
+    session: Session,
+    *,
+    event_type: str,
+    aggregate_type: str,
+    aggregate_id: str | uuid.UUID,
+    payload: dict[str, Any],
+) -> None:
+    """Like `emit`, but the row is written at once with a plain INSERT on the session's connection, with
+    no unit of work (hot paths: a saga step writes one event and nothing refers to it)."""
+    session.connection().execute(
+        _INSERT_MESSAGE,
+        message_row(
+            event_type=event_type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload
+        ),
+    )
 
 
 def message_row(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -49,3 +49,9 @@ class RescheduleAppointment(_Strict):
 
 class CancelAppointment(_Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class RecordAttendance(_Strict):
+    """How a confirmed appointment that has begun went: the patient came, or did not come."""
+
+    status: Literal[AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]

@@ -66,6 +66,7 @@ class MutationName(StrEnum):
     APPOINTMENT_BOOK = "appointment.book"
     APPOINTMENT_RESCHEDULE = "appointment.reschedule"
     APPOINTMENT_CANCEL = "appointment.cancel"
+    APPOINTMENT_ATTENDANCE = "appointment.attendance"
     NOTIFICATION_READ = "notification.read"
 
 

@@ -33,6 +33,7 @@ from desktop.ops.calendar import AppointmentItem, DoctorColumn, OpenWindow
 from desktop.store import CachedRecord, LocalStore
 from desktop.store.local_store import OutboxEntry
 from desktop.store.mutations import (
+    queue_appointment_attendance,
     queue_appointment_book,
     queue_appointment_cancel,
     queue_appointment_reschedule,
@@ -120,6 +121,7 @@ class Happening(StrEnum):
     REQUESTED_HERE = "requested_here"  # made on this workstation (possibly offline)
     RESCHEDULE_REQUESTED_HERE = "reschedule_requested_here"
     CANCEL_REQUESTED_HERE = "cancel_requested_here"
+    ATTENDANCE_RECORDED_HERE = "attendance_recorded_here"
     SENT = "sent"  # left for the server, no answer yet
     ACCEPTED = "accepted"  # the server took the change (a booking then runs its saga)
     REFUSED = "refused"  # the server refused the change outright
@@ -158,6 +160,7 @@ class AppointmentDetails:
     can_cancel: bool = False
     can_reschedule: bool = False
     can_book_alternative: bool = False
+    can_record_attendance: bool = False
 
     @property
     def duration_minutes(self) -> int:
@@ -176,7 +179,7 @@ class BookingRefused(Exception):
     """This workstation refuses the change before queueing it. `code` picks the message the UI shows:
 
     not_allowed, in_the_past, unknown_patient, unknown_doctor, unknown_appointment, not_confirmed,
-    reason_too_short, invalid.
+    not_begun, reason_too_short, invalid.
     """
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -212,6 +215,10 @@ class CalendarRights:
 
     def may_cancel(self, doctor_id: uuid.UUID) -> bool:
         return self.may_book(doctor_id) or (self.role is Role.DOCTOR and doctor_id == self.doctor_id)
+
+    def may_record_attendance(self, doctor_id: uuid.UUID) -> bool:
+        """Whether the patient came: the doctor of the calendar, or a scheduler at the desk."""
+        return self.may_cancel(doctor_id)
 
 
 # ---- patient type-ahead ----
@@ -559,6 +566,19 @@ class BookingDesk:
             raise BookingRefused("invalid", str(exc)) from exc
         return appointment_id
 
+    def record_attendance(self, *, appointment_id: uuid.UUID, came: bool) -> uuid.UUID:
+        """The patient came (completed) or did not (no-show), once a confirmed appointment has begun."""
+        record = self._appointment(appointment_id)
+        if not self.rights.may_record_attendance(_doctor_of(record)):
+            raise BookingRefused("not_allowed")
+        self._check_confirmed(record)
+        starts = _aware(record.data.get("starts_at"))
+        if starts is None or starts > self.now():
+            raise BookingRefused("not_begun")
+        status = AppointmentStatus.COMPLETED if came else AppointmentStatus.NO_SHOW
+        queue_appointment_attendance(self.store, appointment_id=appointment_id, status=status)
+        return appointment_id
+
     def book_instead(self, *, appointment_id: uuid.UUID, starts_at: datetime) -> uuid.UUID:
         """Book one of the slots the server offered for a refused appointment: same doctor, patient,
         length, room and reason. The refusal, read now, is dismissed from the list of changes."""
@@ -624,6 +644,9 @@ class BookingDesk:
             can_cancel=confirmed_now and self.rights.may_cancel(doctor_id),
             can_reschedule=confirmed_now and self.rights.may_reschedule(doctor_id),
             can_book_alternative=status is AppointmentStatus.REJECTED and self.rights.may_book(doctor_id),
+            can_record_attendance=confirmed_now
+            and starts <= self.now()
+            and self.rights.may_record_attendance(doctor_id),
         )
 
     def _appointment(self, appointment_id: uuid.UUID) -> CachedRecord:
@@ -655,6 +678,7 @@ _MADE_HERE = {
     MutationName.APPOINTMENT_BOOK: Happening.REQUESTED_HERE,
     MutationName.APPOINTMENT_RESCHEDULE: Happening.RESCHEDULE_REQUESTED_HERE,
     MutationName.APPOINTMENT_CANCEL: Happening.CANCEL_REQUESTED_HERE,
+    MutationName.APPOINTMENT_ATTENDANCE: Happening.ATTENDANCE_RECORDED_HERE,
 }
 _ANSWERS = {
     "sent": Happening.SENT,

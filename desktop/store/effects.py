@@ -172,6 +172,15 @@ def _reschedule(
     }
 
 
+def _attendance(
+    change: PendingChange, record: Record | None, target_id: str, lookup: Lookup
+) -> Record | None:
+    if record is None:
+        return None
+    record["status"] = change.payload["status"]
+    return record
+
+
 def _read(change: PendingChange, record: Record | None, target_id: str, lookup: Lookup) -> Record | None:
     if record is None:
         return None
@@ -192,5 +201,6 @@ _EFFECTS: dict[MutationName, Effect] = {
     MutationName.APPOINTMENT_BOOK: _book,
     MutationName.APPOINTMENT_RESCHEDULE: _reschedule,
     MutationName.APPOINTMENT_CANCEL: _status("cancelled", reason_field="cancel_reason"),
+    MutationName.APPOINTMENT_ATTENDANCE: _attendance,
     MutationName.NOTIFICATION_READ: _read,
 }

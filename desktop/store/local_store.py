@@ -63,6 +63,7 @@ PAYLOAD_MODELS: dict[MutationName, type[BaseModel]] = {
     MutationName.APPOINTMENT_BOOK: booking.BookAppointment,
     MutationName.APPOINTMENT_RESCHEDULE: booking.RescheduleAppointment,
     MutationName.APPOINTMENT_CANCEL: booking.CancelAppointment,
+    MutationName.APPOINTMENT_ATTENDANCE: booking.RecordAttendance,
     MutationName.NOTIFICATION_READ: _NoPayload,
 }
 assert set(PAYLOAD_MODELS) == set(MutationName), "every mutation needs a payload model"

@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from desktop.store.local_store import LocalStore, NotFound, OutboxEntry
-from shared.booking import BookAppointment, CancelAppointment, RescheduleAppointment
+from shared.booking import (
+    AppointmentStatus,
+    BookAppointment,
+    CancelAppointment,
+    RecordAttendance,
+    RescheduleAppointment,
+)
 from shared.protocol import Entity, MutationName
 from shared.roles import Role
 from shared.tickets import (
@@ -112,6 +118,17 @@ def queue_appointment_cancel(store: LocalStore, *, appointment_id: uuid.UUID, re
         name=MutationName.APPOINTMENT_CANCEL,
         entity_id=appointment_id,
         payload=CancelAppointment(reason=reason),
+    )
+
+
+def queue_appointment_attendance(
+    store: LocalStore, *, appointment_id: uuid.UUID, status: AppointmentStatus
+) -> OutboxEntry:
+    """The patient came (completed) or did not (no_show) to an appointment that has begun."""
+    return store.queue_mutation(
+        name=MutationName.APPOINTMENT_ATTENDANCE,
+        entity_id=appointment_id,
+        payload=RecordAttendance(status=status),  # type: ignore[arg-type]  # validated: completed|no_show
     )
 
 

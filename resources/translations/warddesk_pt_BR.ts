@@ -2,1233 +2,12 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
-    <name></name>
-    <message>
-        <location filename="../../desktop/ui/calendar/model.py" line="33"/>
-        <source>Appointment</source>
-        <comment>{day}, {start} to {end}</comment>
-        <translation type="unfinished">Consulta</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/calendar/model.py" line="41"/>
-        <source>Appointment</source>
-        <comment>Status: {status}</comment>
-        <translation type="unfinished">Consulta</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/calendar/model.py" line="44"/>
-        <source>Appointment</source>
-        <comment>Waiting for the server&apos;s answer</comment>
-        <translation type="unfinished">Consulta</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/calendar/model.py" line="46"/>
-        <source>Appointment</source>
-        <comment>Reason: {reason}</comment>
-        <translation type="unfinished">Consulta</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="80"/>
-        <source>Reason</source>
-        <translation type="unfinished">Motivo</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="134"/>
-        <source>Approve refill ticket</source>
-        <translation type="unfinished">Aprovar pedido de reposição</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
-        <source>Medication</source>
-        <translation type="unfinished">Medicamento</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
-        <source>Requested</source>
-        <translation type="unfinished">Solicitado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="163"/>
-        <source>Approve</source>
-        <translation type="unfinished">Aprovar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
-        <source>Reason (when less)</source>
-        <translation type="unfinished">Motivo (se menos)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="148"/>
-        <source>Quantity approved of {medication}</source>
-        <translation type="unfinished">Quantidade aprovada de {medication}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="151"/>
-        <source>Why less of {medication}</source>
-        <translation type="unfinished">Por que menos {medication}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="152"/>
-        <source>e.g. out of stock, dose changed</source>
-        <translation type="unfinished">ex.: sem estoque, dose alterada</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="160"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="228"/>
-        <source>Note for the ward (optional)</source>
-        <translation type="unfinished">Observação para a unidade (opcional)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="161"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="229"/>
-        <source>Note for the ward</source>
-        <translation type="unfinished">Observação para a unidade</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="173"/>
-        <source>Say why less {medication} is approved.</source>
-        <translation type="unfinished">Diga por que foi aprovado menos {medication}.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="175"/>
-        <source>Nothing is approved: reject the ticket instead, with the reason.</source>
-        <translation type="unfinished">Nada foi aprovado: recuse o pedido, informando o motivo.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="194"/>
-        <source>Dispatch refill ticket</source>
-        <translation type="unfinished">Despachar pedido de medicação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="22"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="50"/>
-        <source>Approved</source>
-        <translation type="unfinished">Aprovado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
-        <source>Sent before</source>
-        <translation type="unfinished">Já enviado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
-        <source>Send now</source>
-        <translation type="unfinished">Enviar agora</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="209"/>
-        <source>Quantity of {medication} sent now</source>
-        <translation type="unfinished">Quantidade de {medication} enviada agora</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="213"/>
-        <source>Keep the rest open: it will be sent later</source>
-        <translation type="unfinished">Manter o restante em aberto: será enviado depois</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="214"/>
-        <source>Cancel the rest: it will not be supplied</source>
-        <translation type="unfinished">Cancelar o restante: não será fornecido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="223"/>
-        <source>What is not sent now:</source>
-        <translation type="unfinished">O que não for enviado agora:</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="231"/>
-        <source>Dispatch</source>
-        <translation type="unfinished">Despachar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="243"/>
-        <source>This dispatch sends nothing: enter what is sent now, or cancel the rest.</source>
-        <translation type="unfinished">Este despacho não envia nada: informe o que vai agora ou cancele o restante.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="260"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="288"/>
-        <source>Confirm receipt</source>
-        <translation type="unfinished">Confirmar recebimento</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="25"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="53"/>
-        <source>Dispatched</source>
-        <translation type="unfinished">Despachado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="26"/>
-        <source>Received</source>
-        <translation type="unfinished">Recebido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
-        <source>Note</source>
-        <translation type="unfinished">Observação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="275"/>
-        <source>Quantity of {medication} received</source>
-        <translation type="unfinished">Quantidade de {medication} recebida</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="278"/>
-        <source>Note about {medication}</source>
-        <translation type="unfinished">Observação sobre {medication}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="279"/>
-        <source>e.g. 2 ampoules broken</source>
-        <translation type="unfinished">ex.: 2 ampolas quebradas</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="298"/>
-        <source>Discrepancy on {lines}: the pharmacy will be told.</source>
-        <translation type="unfinished">Divergência em {lines}: a farmácia será avisada.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="300"/>
-        <source>Everything dispatched arrived.</source>
-        <translation type="unfinished">Tudo o que foi despachado chegou.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="334"/>
-        <source>Refill ticket details</source>
-        <translation type="unfinished">Detalhes do pedido de medicação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="346"/>
-        <source>Medications of the ticket</source>
-        <translation type="unfinished">Medicamentos do pedido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
-        <location filename="../../desktop/ui/tickets/editor.py" line="286"/>
-        <source>Notes</source>
-        <translation type="unfinished">Observações</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="360"/>
-        <source>Timeline of the ticket</source>
-        <translation type="unfinished">Histórico do pedido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="366"/>
-        <source>Approve…</source>
-        <translation type="unfinished">Aprovar…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="367"/>
-        <source>Reject…</source>
-        <translation type="unfinished">Recusar…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="368"/>
-        <source>Start preparation</source>
-        <translation type="unfinished">Iniciar preparação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="369"/>
-        <source>Dispatch…</source>
-        <translation type="unfinished">Despachar…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="370"/>
-        <source>Confirm receipt…</source>
-        <translation type="unfinished">Confirmar recebimento…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="371"/>
-        <source>Close ticket</source>
-        <translation type="unfinished">Encerrar pedido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="372"/>
-        <source>Cancel ticket…</source>
-        <translation type="unfinished">Cancelar pedido…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="386"/>
-        <source>Select a ticket to see its details.</source>
-        <translation type="unfinished">Selecione um pedido para ver os detalhes.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="401"/>
-        <source>Timeline</source>
-        <translation type="unfinished">Histórico</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="430"/>
-        <source>Ward: {ward}</source>
-        <translation type="unfinished">Unidade: {ward}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="431"/>
-        <source>Requested by: {name}</source>
-        <translation type="unfinished">Solicitado por: {name}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="431"/>
-        <source>you (not sent yet)</source>
-        <translation type="unfinished">você (ainda não enviado)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="133"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="432"/>
-        <source>Needed by: {time}</source>
-        <translation type="unfinished">Necessário até: {time}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="433"/>
-        <source>no deadline</source>
-        <translation type="unfinished">sem prazo</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="435"/>
-        <source>Submitted: {time}</source>
-        <translation type="unfinished">Enviado: {time}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="137"/>
-        <location filename="../../desktop/ui/tickets/detail.py" line="438"/>
-        <source>Notes: {notes}</source>
-        <translation type="unfinished">Observações: {notes}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="440"/>
-        <source>Rejected because: {reason}</source>
-        <translation type="unfinished">Recusado porque: {reason}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="442"/>
-        <source>Cancelled because: {reason}</source>
-        <translation type="unfinished">Cancelado porque: {reason}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="444"/>
-        <source>Received with a discrepancy (reported to the pharmacy).</source>
-        <translation type="unfinished">Recebido com divergência (comunicada à farmácia).</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="461"/>
-        <source>Cancel is no longer available: the pharmacy has already acted on this ticket (it is {status}). Contact the pharmacy to change it.</source>
-        <translation type="unfinished">Não é mais possível cancelar: a farmácia já atuou neste pedido (ele está {status}). Fale com a farmácia para alterá-lo.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="465"/>
-        <source>This ticket has been cancelled.</source>
-        <translation type="unfinished">Este pedido foi cancelado.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="476"/>
-        <source>rest cancelled</source>
-        <translation type="unfinished">restante cancelado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="502"/>
-        <source>{name} ({role})</source>
-        <translation type="unfinished">{name} ({role})</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="503"/>
-        <source>{time} · {action} by {who}</source>
-        <translation type="unfinished">{time} · {action} por {who}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="507"/>
-        <source>{time} · {action} on this workstation: {state}</source>
-        <translation type="unfinished">{time} · {action} nesta estação: {state}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="533"/>
-        <source>Reject refill ticket</source>
-        <translation type="unfinished">Recusar pedido de reposição</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="534"/>
-        <source>Why is this ticket rejected? The ward reads this.</source>
-        <translation type="unfinished">Por que este pedido foi recusado? A unidade lerá esta resposta.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="535"/>
-        <source>Reject</source>
-        <translation type="unfinished">Recusar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="540"/>
-        <source>Cancel refill ticket</source>
-        <translation type="unfinished">Cancelar pedido de reposição</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="541"/>
-        <source>Why is this ticket no longer needed? The pharmacy reads this.</source>
-        <translation type="unfinished">Por que este pedido não é mais necessário? A farmácia lerá esta resposta.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/detail.py" line="542"/>
-        <source>Cancel ticket</source>
-        <translation type="unfinished">Cancelar pedido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="88"/>
-        <source>Type a medication name or code</source>
-        <translation type="unfinished">Digite o nome ou o código do medicamento</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="89"/>
-        <source>Medication, line {number}</source>
-        <translation type="unfinished">Medicamento, linha {number}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="98"/>
-        <source>Quantity</source>
-        <translation type="unfinished">Quantidade</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="99"/>
-        <source>Quantity, line {number}</source>
-        <translation type="unfinished">Quantidade, linha {number}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="102"/>
-        <source>Unit, line {number}</source>
-        <translation type="unfinished">Unidade, linha {number}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="103"/>
-        <source>Unit…</source>
-        <translation type="unfinished">Unidade…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="107"/>
-        <source>Remove</source>
-        <translation type="unfinished">Remover</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="108"/>
-        <source>Remove line {number}</source>
-        <translation type="unfinished">Remover a linha {number}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="210"/>
-        <source>Refill ticket</source>
-        <translation type="unfinished">Pedido de medicação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="210"/>
-        <source>Refill ticket (draft)</source>
-        <translation type="unfinished">Pedido de medicação (rascunho)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="211"/>
-        <source>Refill ticket editor</source>
-        <translation type="unfinished">Editor de pedido de medicação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="215"/>
-        <location filename="../../desktop/ui/tickets/editor.py" line="283"/>
-        <source>Ward</source>
-        <translation type="unfinished">Unidade</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="131"/>
-        <location filename="../../desktop/ui/tickets/editor.py" line="226"/>
-        <source>Priority: {priority}</source>
-        <translation type="unfinished">Prioridade: {priority}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="233"/>
-        <location filename="../../desktop/ui/tickets/editor.py" line="235"/>
-        <source>Needed by</source>
-        <translation type="unfinished">Necessário até</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="249"/>
-        <source>Notes for the pharmacy</source>
-        <translation type="unfinished">Observações para a farmácia</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="250"/>
-        <source>Notes for the pharmacy (optional)</source>
-        <translation type="unfinished">Observações para a farmácia (opcional)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="263"/>
-        <source>Add medication</source>
-        <translation type="unfinished">Incluir medicamento</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="264"/>
-        <source>Add a medication line</source>
-        <translation type="unfinished">Incluir uma linha de medicamento</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="273"/>
-        <source>Save draft</source>
-        <translation type="unfinished">Salvar rascunho</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="274"/>
-        <source>Keep the draft on this workstation; it is not sent.</source>
-        <translation type="unfinished">Guarda o rascunho nesta estação; ele não é enviado.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="275"/>
-        <source>Submit to pharmacy</source>
-        <translation type="unfinished">Enviar à farmácia</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="277"/>
-        <source>Close</source>
-        <translation type="unfinished">Fechar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="284"/>
-        <source>Priority</source>
-        <translation type="unfinished">Prioridade</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="288"/>
-        <source>Medications</source>
-        <translation type="unfinished">Medicamentos</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="375"/>
-        <source>Send the ticket to the pharmacy (queued while offline).</source>
-        <translation type="unfinished">Envia o pedido à farmácia (fica na fila enquanto sem conexão).</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="377"/>
-        <source>Fix the problems shown first.</source>
-        <translation type="unfinished">Corrija antes os problemas indicados.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="407"/>
-        <source>Draft saved on this workstation at {time}.</source>
-        <translation type="unfinished">Rascunho salvo nesta estação às {time}.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/editor.py" line="431"/>
-        <source>Not saved: {reason}</source>
-        <translation type="unfinished">Não salvo: {reason}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="70"/>
-        <source>The change could not be made: {reason}</source>
-        <translation type="unfinished">Não foi possível fazer a alteração: {reason}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="141"/>
-        <source>Number of tickets shown</source>
-        <translation type="unfinished">Número de pedidos exibidos</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="231"/>
-        <source>{count} tickets shown, {stat} of them STAT</source>
-        <translation type="unfinished">{count} pedidos exibidos, {stat} deles IMEDIATOS</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="314"/>
-        <source>Any priority</source>
-        <translation type="unfinished">Qualquer prioridade</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="358"/>
-        <source>Refill tickets of my wards</source>
-        <translation type="unfinished">Pedidos de medicação das minhas unidades</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="362"/>
-        <source>Show tickets by status</source>
-        <translation type="unfinished">Mostrar pedidos por situação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="363"/>
-        <source>Open tickets</source>
-        <translation type="unfinished">Pedidos em aberto</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="364"/>
-        <location filename="../../desktop/ui/tickets/screens.py" line="555"/>
-        <source>All tickets</source>
-        <translation type="unfinished">Todos os pedidos</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="368"/>
-        <location filename="../../desktop/ui/tickets/screens.py" line="556"/>
-        <source>Show tickets by priority</source>
-        <translation type="unfinished">Mostrar pedidos por prioridade</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="370"/>
-        <source>Show tickets by submission date</source>
-        <translation type="unfinished">Mostrar pedidos por data de envio</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
-        <source>Any time</source>
-        <translation type="unfinished">Qualquer data</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
-        <source>Today</source>
-        <translation type="unfinished">Hoje</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
-        <source>Last 7 days</source>
-        <translation type="unfinished">Últimos 7 dias</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
-        <source>Last 30 days</source>
-        <translation type="unfinished">Últimos 30 dias</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="374"/>
-        <location filename="../../desktop/ui/tickets/screens.py" line="558"/>
-        <source>Show tickets of one ward</source>
-        <translation type="unfinished">Mostrar pedidos de uma unidade</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="375"/>
-        <source>All my wards</source>
-        <translation type="unfinished">Todas as minhas unidades</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="379"/>
-        <source>New refill ticket…</source>
-        <translation type="unfinished">Novo pedido de medicação…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="69"/>
-        <location filename="../../desktop/ui/tickets/screens.py" line="380"/>
-        <source>New refill ticket</source>
-        <translation type="unfinished">Novo pedido de medicação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="390"/>
-        <source>Drafts on this workstation</source>
-        <translation type="unfinished">Rascunhos nesta estação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="393"/>
-        <source>Continue draft</source>
-        <translation type="unfinished">Continuar rascunho</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="394"/>
-        <source>Delete draft</source>
-        <translation type="unfinished">Excluir rascunho</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="437"/>
-        <source>{medications} · {priority} · saved {time}</source>
-        <translation type="unfinished">{medications} · {priority} · salvo em {time}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="438"/>
-        <source>(no medication yet)</source>
-        <translation type="unfinished">(ainda sem medicamento)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="447"/>
-        <source>Drafts on this workstation ({count}, not sent)</source>
-        <translation type="unfinished">Rascunhos nesta estação ({count}, não enviados)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="449"/>
-        <source>No drafts on this workstation.</source>
-        <translation type="unfinished">Nenhum rascunho nesta estação.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="543"/>
-        <source>Pharmacy queue</source>
-        <translation type="unfinished">Fila da farmácia</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="544"/>
-        <source>Show part of the queue</source>
-        <translation type="unfinished">Mostrar parte da fila</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="545"/>
-        <source>Whole queue</source>
-        <translation type="unfinished">Fila inteira</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="546"/>
-        <source>To approve</source>
-        <translation type="unfinished">A aprovar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="548"/>
-        <source>To prepare and dispatch</source>
-        <translation type="unfinished">A preparar e despachar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="552"/>
-        <source>Dispatched and received</source>
-        <translation type="unfinished">Despachados e recebidos</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/screens.py" line="559"/>
-        <source>All wards</source>
-        <translation type="unfinished">Todas as unidades</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="20"/>
-        <source>Draft</source>
-        <translation type="unfinished">Rascunho</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="21"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="47"/>
-        <source>Submitted</source>
-        <translation type="unfinished">Enviado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="23"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="51"/>
-        <source>Rejected</source>
-        <translation type="unfinished">Recusada</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="24"/>
-        <source>In preparation</source>
-        <translation type="unfinished">Em preparação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="27"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="55"/>
-        <source>Closed</source>
-        <translation type="unfinished">Encerrado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="28"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="49"/>
-        <source>Cancelled</source>
-        <translation type="unfinished">Cancelado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
-        <source>STAT</source>
-        <translation type="unfinished">IMEDIATO</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
-        <source>Urgent</source>
-        <translation type="unfinished">Urgente</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
-        <source>Routine</source>
-        <translation type="unfinished">Rotina</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="48"/>
-        <source>Edited</source>
-        <translation type="unfinished">Editado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="70"/>
-        <source>Refill ticket edited</source>
-        <translation type="unfinished">Pedido de medicação editado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="71"/>
-        <source>Refill ticket cancelled</source>
-        <translation type="unfinished">Pedido de medicação cancelado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="72"/>
-        <source>Refill ticket approved</source>
-        <translation type="unfinished">Pedido de medicação aprovado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="73"/>
-        <source>Refill ticket rejected</source>
-        <translation type="unfinished">Pedido de medicação recusado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="74"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="52"/>
-        <source>Preparation started</source>
-        <translation type="unfinished">Preparação iniciada</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="75"/>
-        <source>Refill ticket dispatched</source>
-        <translation type="unfinished">Pedido de medicação despachado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="76"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="54"/>
-        <source>Receipt confirmed</source>
-        <translation type="unfinished">Recebimento confirmado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="77"/>
-        <source>Refill ticket closed</source>
-        <translation type="unfinished">Pedido de medicação encerrado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="78"/>
-        <source>Appointment booked</source>
-        <translation type="unfinished">Consulta marcada</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="79"/>
-        <source>Appointment moved</source>
-        <translation type="unfinished">Consulta remarcada</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="80"/>
-        <source>Appointment cancelled</source>
-        <translation type="unfinished">Consulta cancelada</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="81"/>
-        <source>Notification read</source>
-        <translation type="unfinished">Notificação lida</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="105"/>
-        <source>approved</source>
-        <translation type="unfinished">aprovado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="106"/>
-        <source>dispatched</source>
-        <translation type="unfinished">despachado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="107"/>
-        <source>received</source>
-        <translation type="unfinished">recebido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="114"/>
-        <source>line</source>
-        <translation type="unfinished">linha</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="124"/>
-        <source>(the server has no record of it)</source>
-        <translation type="unfinished">(o servidor não tem registro disso)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="129"/>
-        <source>Status: {status}</source>
-        <translation type="unfinished">Situação: {status}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="135"/>
-        <source>Starts: {time}</source>
-        <translation type="unfinished">Início: {time}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="139"/>
-        <source>Reason: {reason}</source>
-        <translation type="unfinished">Motivo: {reason}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="142"/>
-        <source>The rest stays open</source>
-        <translation type="unfinished">O restante fica em aberto</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="142"/>
-        <source>The rest is cancelled</source>
-        <translation type="unfinished">O restante é cancelado</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="146"/>
-        <source>Server version {version}</source>
-        <translation type="unfinished">Versão {version} no servidor</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="147"/>
-        <source>(no details)</source>
-        <translation type="unfinished">(sem detalhes)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="175"/>
-        <location filename="../../desktop/ui/inbox/screen.py" line="321"/>
-        <source>Conflict</source>
-        <translation type="unfinished">Conflito</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="175"/>
-        <source>Refused</source>
-        <translation type="unfinished">Recusada</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="206"/>
-        <source>Conflicts and refused changes</source>
-        <translation type="unfinished">Conflitos e alterações recusadas</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="211"/>
-        <source>Changes waiting for your decision</source>
-        <translation type="unfinished">Alterações aguardando sua decisão</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="215"/>
-        <source>Nothing waiting: every change made here was accepted.</source>
-        <translation type="unfinished">Nada pendente: todas as alterações feitas aqui foram aceitas.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="223"/>
-        <source>Why the server refused the change</source>
-        <translation type="unfinished">Por que o servidor recusou a alteração</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="226"/>
-        <source>Your version, on this workstation</source>
-        <translation type="unfinished">Sua versão, nesta estação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="229"/>
-        <source>The server&apos;s version</source>
-        <translation type="unfinished">A versão do servidor</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="230"/>
-        <source>Keep mine</source>
-        <translation type="unfinished">Manter a minha</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="231"/>
-        <source>Send my change again, on top of the server&apos;s version.</source>
-        <translation type="unfinished">Enviar minha alteração de novo, sobre a versão do servidor.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="232"/>
-        <source>Take theirs</source>
-        <translation type="unfinished">Ficar com a do servidor</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="233"/>
-        <source>Drop my change; the server&apos;s version stays.</source>
-        <translation type="unfinished">Descartar minha alteração; fica a versão do servidor.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="234"/>
-        <source>Edit and resend…</source>
-        <translation type="unfinished">Editar e reenviar…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="235"/>
-        <source>Dismiss</source>
-        <translation type="unfinished">Dispensar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="236"/>
-        <source>I have read why it was refused; forget the change.</source>
-        <translation type="unfinished">Já li por que foi recusada; esquecer a alteração.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="247"/>
-        <source>Why</source>
-        <translation type="unfinished">Por quê</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="249"/>
-        <source>Yours (this workstation)</source>
-        <translation type="unfinished">A sua (nesta estação)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="250"/>
-        <source>The server&apos;s</source>
-        <translation type="unfinished">A do servidor</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="324"/>
-        <source>Made here on {time}</source>
-        <translation type="unfinished">Feita aqui em {time}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="326"/>
-        <source>No reason was given.</source>
-        <translation type="unfinished">Nenhum motivo foi informado.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="385"/>
-        <source>Your change was dropped. Redo it on the ticket as it is now.</source>
-        <translation type="unfinished">Sua alteração foi descartada. Refaça-a no pedido como ele está agora.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="65"/>
-        <source>nurse</source>
-        <translation type="unfinished">enfermagem</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="66"/>
-        <source>pharmacist</source>
-        <translation type="unfinished">farmácia</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="67"/>
-        <source>administrator</source>
-        <translation type="unfinished">administração</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="68"/>
-        <source>doctor</source>
-        <translation type="unfinished">médico</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="69"/>
-        <source>scheduler</source>
-        <translation type="unfinished">agendamento</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="78"/>
-        <source>tablet</source>
-        <translation type="unfinished">comprimido</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="78"/>
-        <source>tablets</source>
-        <translation type="unfinished">comprimidos</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="79"/>
-        <source>capsule</source>
-        <translation type="unfinished">cápsula</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="79"/>
-        <source>capsules</source>
-        <translation type="unfinished">cápsulas</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="80"/>
-        <source>ampoule</source>
-        <translation type="unfinished">ampola</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="80"/>
-        <source>ampoules</source>
-        <translation type="unfinished">ampolas</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="81"/>
-        <source>vial</source>
-        <translation type="unfinished">frasco-ampola</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="81"/>
-        <source>vials</source>
-        <translation type="unfinished">frascos-ampola</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="82"/>
-        <source>bag</source>
-        <translation type="unfinished">bolsa</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="82"/>
-        <source>bags</source>
-        <translation type="unfinished">bolsas</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="83"/>
-        <source>bottle</source>
-        <translation type="unfinished">frasco</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="83"/>
-        <source>bottles</source>
-        <translation type="unfinished">frascos</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="84"/>
-        <source>tube</source>
-        <translation type="unfinished">bisnaga</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="84"/>
-        <source>tubes</source>
-        <translation type="unfinished">bisnagas</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="85"/>
-        <source>inhaler</source>
-        <translation type="unfinished">inalador</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="85"/>
-        <source>inhalers</source>
-        <translation type="unfinished">inaladores</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="86"/>
-        <source>patch</source>
-        <translation type="unfinished">adesivo</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="86"/>
-        <source>patches</source>
-        <translation type="unfinished">adesivos</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="87"/>
-        <source>suppository</source>
-        <translation type="unfinished">supositório</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="87"/>
-        <source>suppositories</source>
-        <translation type="unfinished">supositórios</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="88"/>
-        <source>ml</source>
-        <translation type="unfinished">ml</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="97"/>
-        <source>Waiting to be sent (offline)</source>
-        <translation type="unfinished">Aguardando envio (sem conexão)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="98"/>
-        <source>Sent, waiting for the server</source>
-        <translation type="unfinished">Enviada, aguardando o servidor</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="99"/>
-        <source>Accepted by the server</source>
-        <translation type="unfinished">Aceita pelo servidor</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/inbox/screen.py" line="321"/>
-        <location filename="../../desktop/ui/tickets/text.py" line="100"/>
-        <source>Refused by the server</source>
-        <translation type="unfinished">Recusada pelo servidor</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="101"/>
-        <source>Conflicts with a change made elsewhere</source>
-        <translation type="unfinished">Em conflito com uma alteração feita em outro lugar</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="111"/>
-        <source>Choose a medication from the formulary.</source>
-        <translation type="unfinished">Escolha um medicamento da padronização.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="112"/>
-        <source>A medication code has 2-32 letters, digits, dots or dashes.</source>
-        <translation type="unfinished">Um código de medicamento tem de 2 a 32 letras, dígitos, pontos ou hifens.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="113"/>
-        <source>Not in the formulary: pick one of the suggestions.</source>
-        <translation type="unfinished">Fora da padronização: escolha uma das sugestões.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="114"/>
-        <source>No longer stocked by the pharmacy.</source>
-        <translation type="unfinished">A farmácia não tem mais este item.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="115"/>
-        <source>Enter a quantity.</source>
-        <translation type="unfinished">Informe a quantidade.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="116"/>
-        <source>The quantity must be a whole number.</source>
-        <translation type="unfinished">A quantidade deve ser um número inteiro.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="117"/>
-        <source>The quantity must be between 1 and 100000.</source>
-        <translation type="unfinished">A quantidade deve estar entre 1 e 100000.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="118"/>
-        <source>Choose a unit.</source>
-        <translation type="unfinished">Escolha a unidade.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="119"/>
-        <source>This medication is dispensed by the {unit}.</source>
-        <translation type="unfinished">Este medicamento é dispensado por {unit}.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="122"/>
-        <source>Add at least one medication.</source>
-        <translation type="unfinished">Inclua pelo menos um medicamento.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="123"/>
-        <source>A ticket holds at most 50 medications.</source>
-        <translation type="unfinished">Um pedido comporta no máximo 50 medicamentos.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="124"/>
-        <source>A medication appears twice: put the whole quantity on one line.</source>
-        <translation type="unfinished">Um medicamento aparece duas vezes: coloque a quantidade total em uma só linha.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="125"/>
-        <source>Choose the ward.</source>
-        <translation type="unfinished">Escolha a unidade de internação.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/tickets/text.py" line="126"/>
-        <source>The needed-by time is in the past.</source>
-        <translation type="unfinished">O horário de necessidade já passou.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/notify.py" line="60"/>
-        <source>{count} updates while you were away</source>
-        <translation type="unfinished">{count} novidades enquanto você esteve fora</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/notify.py" line="62"/>
-        <source>{count} updates</source>
-        <translation type="unfinished">{count} novidades</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/notify.py" line="65"/>
-        <source>{count} on your refill tickets</source>
-        <translation type="unfinished">{count} nos seus pedidos de medicação</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/notify.py" line="67"/>
-        <source>{count} on your bookings</source>
-        <translation type="unfinished">{count} nas suas marcações</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/notify.py" line="70"/>
-        <source>{count} other</source>
-        <translation type="unfinished">{count} outras</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/notify.py" line="75"/>
-        <source>and {count} more</source>
-        <translation type="unfinished">e mais {count}</translation>
-    </message>
-</context>
-<context>
     <name>AppointmentDetails</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="1"/>
+        <source>Attendance recorded on this computer</source>
+        <translation>Comparecimento registrado neste computador</translation>
+    </message>
     <message>
         <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="47"/>
         <source>Someone else booked this time first.</source>
@@ -1312,6 +91,26 @@
 </context>
 <context>
     <name>AppointmentDetailsDialog</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="1"/>
+        <source>Patient &amp;came</source>
+        <translation>Paciente &amp;compareceu</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="1"/>
+        <source>Record that the patient came</source>
+        <translation>Registrar que o paciente compareceu</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="1"/>
+        <source>&amp;Did not come</source>
+        <translation>&amp;Não compareceu</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="1"/>
+        <source>Record that the patient did not come</source>
+        <translation>Registrar que o paciente não compareceu</translation>
+    </message>
     <message>
         <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="127"/>
         <source>Appointment</source>
@@ -1651,6 +450,21 @@
 </context>
 <context>
     <name>CalendarScreen</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="1"/>
+        <source>Saved: the patient came.</source>
+        <translation>Salvo: o paciente compareceu.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="1"/>
+        <source>Saved: the patient did not come.</source>
+        <translation>Salvo: o paciente não compareceu.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/screen.py" line="1"/>
+        <source>The appointment has not begun yet: record who came once it has.</source>
+        <translation>A consulta ainda não começou: registre o comparecimento depois que ela começar.</translation>
+    </message>
     <message>
         <location filename="../../desktop/ui/calendar/screen.py" line="101"/>
         <source>Calendar</source>
@@ -2359,6 +1173,11 @@
 <context>
     <name>SyncList</name>
     <message>
+        <location filename="../../desktop/ui/shell/sync_list.py" line="1"/>
+        <source>Record attendance</source>
+        <translation>Registrar comparecimento</translation>
+    </message>
+    <message>
         <location filename="../../desktop/ui/shell/sync_list.py" line="36"/>
         <source>Submit refill ticket</source>
         <translation>Enviar pedido de reposição</translation>
@@ -2606,87 +1425,87 @@
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="68"/>
         <source>Priority</source>
-        <translation type="unfinished">Prioridade</translation>
+        <translation>Prioridade</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="69"/>
         <source>Status</source>
-        <translation type="unfinished">Situação</translation>
+        <translation>Situação</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="70"/>
         <source>Ward</source>
-        <translation type="unfinished">Unidade</translation>
+        <translation>Unidade</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="71"/>
         <source>Medications</source>
-        <translation type="unfinished">Medicamentos</translation>
+        <translation>Medicamentos</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="72"/>
         <source>Needed by</source>
-        <translation type="unfinished">Necessário até</translation>
+        <translation>Necessário até</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="73"/>
         <source>Submitted</source>
-        <translation type="unfinished">Enviado</translation>
+        <translation>Enviado</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="74"/>
         <source>Requested by</source>
-        <translation type="unfinished">Solicitado por</translation>
+        <translation>Solicitado por</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="75"/>
         <source>On this workstation</source>
-        <translation type="unfinished">Nesta estação</translation>
+        <translation>Nesta estação</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="290"/>
         <source> · discrepancy</source>
-        <translation type="unfinished"> · divergência</translation>
+        <translation> · divergência</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="301"/>
         <source>Waiting for the server</source>
-        <translation type="unfinished">Aguardando o servidor</translation>
+        <translation>Aguardando o servidor</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="309"/>
         <source>+{count} more</source>
-        <translation type="unfinished">+{count} outros</translation>
+        <translation>+{count} outros</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="315"/>
         <source>Priority: {priority}</source>
-        <translation type="unfinished">Prioridade: {priority}</translation>
+        <translation>Prioridade: {priority}</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="316"/>
         <source>Status: {status}</source>
-        <translation type="unfinished">Situação: {status}</translation>
+        <translation>Situação: {status}</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="321"/>
         <source>Needed by {time}</source>
-        <translation type="unfinished">Necessário até {time}</translation>
+        <translation>Necessário até {time}</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="323"/>
         <source>A change made here is waiting for the server.</source>
-        <translation type="unfinished">Uma alteração feita aqui aguarda o servidor.</translation>
+        <translation>Uma alteração feita aqui aguarda o servidor.</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="325"/>
         <source>Received with a discrepancy.</source>
-        <translation type="unfinished">Recebido com divergência.</translation>
+        <translation>Recebido com divergência.</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/tickets/model.py" line="382"/>
         <source>{label}, dispensed by the {unit}</source>
-        <translation type="unfinished">{label}, dispensado por {unit}</translation>
+        <translation>{label}, dispensado por {unit}</translation>
     </message>
 </context>
 <context>
@@ -2750,6 +1569,1277 @@
         <location filename="../../desktop/ui/refusals.py" line="14"/>
         <source>No reason was given.</source>
         <translation>Nenhum motivo foi informado.</translation>
+    </message>
+</context>
+<context>
+    <name>Tickets</name>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="1"/>
+        <source>Needed by: {time}</source>
+        <translation>Necessário até: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="1"/>
+        <source>Notes: {notes}</source>
+        <translation>Observações: {notes}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="1"/>
+        <source>Priority: {priority}</source>
+        <translation>Prioridade: {priority}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="1"/>
+        <source>New refill ticket</source>
+        <translation>Novo pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="1"/>
+        <source>Preparation started</source>
+        <translation>Preparação iniciada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="1"/>
+        <source>Receipt confirmed</source>
+        <translation>Recebimento confirmado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="1"/>
+        <source>Refused by the server</source>
+        <translation>Recusado pelo servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="80"/>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="134"/>
+        <source>Approve refill ticket</source>
+        <translation>Aprovar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <source>Medication</source>
+        <translation>Medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <source>Requested</source>
+        <translation>Solicitado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="163"/>
+        <source>Approve</source>
+        <translation>Aprovar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="135"/>
+        <source>Reason (when less)</source>
+        <translation>Motivo (se menos)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="148"/>
+        <source>Quantity approved of {medication}</source>
+        <translation>Quantidade aprovada de {medication}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="151"/>
+        <source>Why less of {medication}</source>
+        <translation>Por que menos {medication}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="152"/>
+        <source>e.g. out of stock, dose changed</source>
+        <translation>ex.: sem estoque, dose alterada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="160"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="228"/>
+        <source>Note for the ward (optional)</source>
+        <translation>Observação para a unidade (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="161"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="229"/>
+        <source>Note for the ward</source>
+        <translation>Observação para a unidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="173"/>
+        <source>Say why less {medication} is approved.</source>
+        <translation>Diga por que foi aprovado menos {medication}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="175"/>
+        <source>Nothing is approved: reject the ticket instead, with the reason.</source>
+        <translation>Nada foi aprovado: recuse o pedido, informando o motivo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="194"/>
+        <source>Dispatch refill ticket</source>
+        <translation>Despachar pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="22"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="50"/>
+        <source>Approved</source>
+        <translation>Aprovado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <source>Sent before</source>
+        <translation>Já enviado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="195"/>
+        <source>Send now</source>
+        <translation>Enviar agora</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="209"/>
+        <source>Quantity of {medication} sent now</source>
+        <translation>Quantidade de {medication} enviada agora</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="213"/>
+        <source>Keep the rest open: it will be sent later</source>
+        <translation>Manter o restante em aberto: será enviado depois</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="214"/>
+        <source>Cancel the rest: it will not be supplied</source>
+        <translation>Cancelar o restante: não será fornecido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="223"/>
+        <source>What is not sent now:</source>
+        <translation>O que não for enviado agora:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="231"/>
+        <source>Dispatch</source>
+        <translation>Despachar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="243"/>
+        <source>This dispatch sends nothing: enter what is sent now, or cancel the rest.</source>
+        <translation>Este despacho não envia nada: informe o que vai agora ou cancele o restante.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="260"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="288"/>
+        <source>Confirm receipt</source>
+        <translation>Confirmar recebimento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="25"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="53"/>
+        <source>Dispatched</source>
+        <translation>Despachado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="26"/>
+        <source>Received</source>
+        <translation>Recebido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="261"/>
+        <source>Note</source>
+        <translation>Observação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="275"/>
+        <source>Quantity of {medication} received</source>
+        <translation>Quantidade de {medication} recebida</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="278"/>
+        <source>Note about {medication}</source>
+        <translation>Observação sobre {medication}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="279"/>
+        <source>e.g. 2 ampoules broken</source>
+        <translation>ex.: 2 ampolas quebradas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="298"/>
+        <source>Discrepancy on {lines}: the pharmacy will be told.</source>
+        <translation>Divergência em {lines}: a farmácia será avisada.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="300"/>
+        <source>Everything dispatched arrived.</source>
+        <translation>Tudo o que foi despachado chegou.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="334"/>
+        <source>Refill ticket details</source>
+        <translation>Detalhes do pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="346"/>
+        <source>Medications of the ticket</source>
+        <translation>Medicamentos do pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="348"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="286"/>
+        <source>Notes</source>
+        <translation>Observações</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="360"/>
+        <source>Timeline of the ticket</source>
+        <translation>Histórico do pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="366"/>
+        <source>Approve…</source>
+        <translation>Aprovar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="367"/>
+        <source>Reject…</source>
+        <translation>Recusar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="368"/>
+        <source>Start preparation</source>
+        <translation>Iniciar preparação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="369"/>
+        <source>Dispatch…</source>
+        <translation>Despachar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="370"/>
+        <source>Confirm receipt…</source>
+        <translation>Confirmar recebimento…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="371"/>
+        <source>Close ticket</source>
+        <translation>Encerrar pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="372"/>
+        <source>Cancel ticket…</source>
+        <translation>Cancelar pedido…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="386"/>
+        <source>Select a ticket to see its details.</source>
+        <translation>Selecione um pedido para ver os detalhes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="401"/>
+        <source>Timeline</source>
+        <translation>Histórico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="430"/>
+        <source>Ward: {ward}</source>
+        <translation>Unidade: {ward}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="431"/>
+        <source>Requested by: {name}</source>
+        <translation>Solicitado por: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="431"/>
+        <source>you (not sent yet)</source>
+        <translation>você (ainda não enviado)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="433"/>
+        <source>no deadline</source>
+        <translation>sem prazo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="435"/>
+        <source>Submitted: {time}</source>
+        <translation>Enviado: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="440"/>
+        <source>Rejected because: {reason}</source>
+        <translation>Recusado porque: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="442"/>
+        <source>Cancelled because: {reason}</source>
+        <translation>Cancelado porque: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="444"/>
+        <source>Received with a discrepancy (reported to the pharmacy).</source>
+        <translation>Recebido com divergência (comunicada à farmácia).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="461"/>
+        <source>Cancel is no longer available: the pharmacy has already acted on this ticket (it is {status}). Contact the pharmacy to change it.</source>
+        <translation>Não é mais possível cancelar: a farmácia já atuou neste pedido (ele está {status}). Fale com a farmácia para alterá-lo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="465"/>
+        <source>This ticket has been cancelled.</source>
+        <translation>Este pedido foi cancelado.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="476"/>
+        <source>rest cancelled</source>
+        <translation>restante cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="502"/>
+        <source>{name} ({role})</source>
+        <translation>{name} ({role})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="503"/>
+        <source>{time} · {action} by {who}</source>
+        <translation>{time} · {action} por {who}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="507"/>
+        <source>{time} · {action} on this workstation: {state}</source>
+        <translation>{time} · {action} nesta estação: {state}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="533"/>
+        <source>Reject refill ticket</source>
+        <translation>Recusar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="534"/>
+        <source>Why is this ticket rejected? The ward reads this.</source>
+        <translation>Por que este pedido foi recusado? A unidade lerá esta resposta.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="535"/>
+        <source>Reject</source>
+        <translation>Recusar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="540"/>
+        <source>Cancel refill ticket</source>
+        <translation>Cancelar pedido de reposição</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="541"/>
+        <source>Why is this ticket no longer needed? The pharmacy reads this.</source>
+        <translation>Por que este pedido não é mais necessário? A farmácia lerá esta resposta.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/detail.py" line="542"/>
+        <source>Cancel ticket</source>
+        <translation>Cancelar pedido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="88"/>
+        <source>Type a medication name or code</source>
+        <translation>Digite o nome ou o código do medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="89"/>
+        <source>Medication, line {number}</source>
+        <translation>Medicamento, linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="98"/>
+        <source>Quantity</source>
+        <translation>Quantidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="99"/>
+        <source>Quantity, line {number}</source>
+        <translation>Quantidade, linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="102"/>
+        <source>Unit, line {number}</source>
+        <translation>Unidade, linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="103"/>
+        <source>Unit…</source>
+        <translation>Unidade…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="107"/>
+        <source>Remove</source>
+        <translation>Remover</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="108"/>
+        <source>Remove line {number}</source>
+        <translation>Remover a linha {number}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="210"/>
+        <source>Refill ticket</source>
+        <translation>Pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="210"/>
+        <source>Refill ticket (draft)</source>
+        <translation>Pedido de medicação (rascunho)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="211"/>
+        <source>Refill ticket editor</source>
+        <translation>Editor de pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="215"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="283"/>
+        <source>Ward</source>
+        <translation>Unidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="233"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="235"/>
+        <source>Needed by</source>
+        <translation>Necessário até</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="249"/>
+        <source>Notes for the pharmacy</source>
+        <translation>Observações para a farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="250"/>
+        <source>Notes for the pharmacy (optional)</source>
+        <translation>Observações para a farmácia (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="263"/>
+        <source>Add medication</source>
+        <translation>Incluir medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="264"/>
+        <source>Add a medication line</source>
+        <translation>Incluir uma linha de medicamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="273"/>
+        <source>Save draft</source>
+        <translation>Salvar rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="274"/>
+        <source>Keep the draft on this workstation; it is not sent.</source>
+        <translation>Guarda o rascunho nesta estação; ele não é enviado.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="275"/>
+        <source>Submit to pharmacy</source>
+        <translation>Enviar à farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="277"/>
+        <source>Close</source>
+        <translation>Fechar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="284"/>
+        <source>Priority</source>
+        <translation>Prioridade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="288"/>
+        <source>Medications</source>
+        <translation>Medicamentos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="375"/>
+        <source>Send the ticket to the pharmacy (queued while offline).</source>
+        <translation>Envia o pedido à farmácia (fica na fila enquanto sem conexão).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="377"/>
+        <source>Fix the problems shown first.</source>
+        <translation>Corrija antes os problemas indicados.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="407"/>
+        <source>Draft saved on this workstation at {time}.</source>
+        <translation>Rascunho salvo nesta estação às {time}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/editor.py" line="431"/>
+        <source>Not saved: {reason}</source>
+        <translation>Não salvo: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="70"/>
+        <source>The change could not be made: {reason}</source>
+        <translation>Não foi possível fazer a alteração: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="141"/>
+        <source>Number of tickets shown</source>
+        <translation>Número de pedidos exibidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="231"/>
+        <source>{count} tickets shown, {stat} of them STAT</source>
+        <translation>{count} pedidos exibidos, {stat} deles IMEDIATOS</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="314"/>
+        <source>Any priority</source>
+        <translation>Qualquer prioridade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="358"/>
+        <source>Refill tickets of my wards</source>
+        <translation>Pedidos de medicação das minhas unidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="362"/>
+        <source>Show tickets by status</source>
+        <translation>Mostrar pedidos por situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="363"/>
+        <source>Open tickets</source>
+        <translation>Pedidos em aberto</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="364"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="555"/>
+        <source>All tickets</source>
+        <translation>Todos os pedidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="368"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="556"/>
+        <source>Show tickets by priority</source>
+        <translation>Mostrar pedidos por prioridade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="370"/>
+        <source>Show tickets by submission date</source>
+        <translation>Mostrar pedidos por data de envio</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Any time</source>
+        <translation>Qualquer data</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Today</source>
+        <translation>Hoje</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Last 7 days</source>
+        <translation>Últimos 7 dias</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="371"/>
+        <source>Last 30 days</source>
+        <translation>Últimos 30 dias</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="374"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="558"/>
+        <source>Show tickets of one ward</source>
+        <translation>Mostrar pedidos de uma unidade</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="375"/>
+        <source>All my wards</source>
+        <translation>Todas as minhas unidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="379"/>
+        <source>New refill ticket…</source>
+        <translation>Novo pedido de medicação…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="390"/>
+        <source>Drafts on this workstation</source>
+        <translation>Rascunhos nesta estação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="393"/>
+        <source>Continue draft</source>
+        <translation>Continuar rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="394"/>
+        <source>Delete draft</source>
+        <translation>Excluir rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="437"/>
+        <source>{medications} · {priority} · saved {time}</source>
+        <translation>{medications} · {priority} · salvo em {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="438"/>
+        <source>(no medication yet)</source>
+        <translation>(ainda sem medicamento)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="447"/>
+        <source>Drafts on this workstation ({count}, not sent)</source>
+        <translation>Rascunhos nesta estação ({count}, não enviados)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="449"/>
+        <source>No drafts on this workstation.</source>
+        <translation>Nenhum rascunho nesta estação.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="543"/>
+        <source>Pharmacy queue</source>
+        <translation>Fila da farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="544"/>
+        <source>Show part of the queue</source>
+        <translation>Mostrar parte da fila</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="545"/>
+        <source>Whole queue</source>
+        <translation>Fila inteira</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="546"/>
+        <source>To approve</source>
+        <translation>A aprovar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="548"/>
+        <source>To prepare and dispatch</source>
+        <translation>A preparar e despachar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="552"/>
+        <source>Dispatched and received</source>
+        <translation>Despachados e recebidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/screens.py" line="559"/>
+        <source>All wards</source>
+        <translation>Todas as unidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="20"/>
+        <source>Draft</source>
+        <translation>Rascunho</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="21"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="47"/>
+        <source>Submitted</source>
+        <translation>Enviado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="23"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="51"/>
+        <source>Rejected</source>
+        <translation>Recusada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="24"/>
+        <source>In preparation</source>
+        <translation>Em preparação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="27"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="55"/>
+        <source>Closed</source>
+        <translation>Encerrado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="28"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="49"/>
+        <source>Cancelled</source>
+        <translation>Cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
+        <source>STAT</source>
+        <translation>IMEDIATO</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
+        <source>Urgent</source>
+        <translation>Urgente</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="37"/>
+        <source>Routine</source>
+        <translation>Rotina</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="48"/>
+        <source>Edited</source>
+        <translation>Editado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="65"/>
+        <source>nurse</source>
+        <translation>enfermagem</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="66"/>
+        <source>pharmacist</source>
+        <translation>farmácia</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="67"/>
+        <source>administrator</source>
+        <translation>administração</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="68"/>
+        <source>doctor</source>
+        <translation>médico</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="69"/>
+        <source>scheduler</source>
+        <translation>agendamento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="78"/>
+        <source>tablet</source>
+        <translation>comprimido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="78"/>
+        <source>tablets</source>
+        <translation>comprimidos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="79"/>
+        <source>capsule</source>
+        <translation>cápsula</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="79"/>
+        <source>capsules</source>
+        <translation>cápsulas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="80"/>
+        <source>ampoule</source>
+        <translation>ampola</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="80"/>
+        <source>ampoules</source>
+        <translation>ampolas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="81"/>
+        <source>vial</source>
+        <translation>frasco-ampola</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="81"/>
+        <source>vials</source>
+        <translation>frascos-ampola</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="82"/>
+        <source>bag</source>
+        <translation>bolsa</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="82"/>
+        <source>bags</source>
+        <translation>bolsas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="83"/>
+        <source>bottle</source>
+        <translation>frasco</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="83"/>
+        <source>bottles</source>
+        <translation>frascos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="84"/>
+        <source>tube</source>
+        <translation>bisnaga</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="84"/>
+        <source>tubes</source>
+        <translation>bisnagas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="85"/>
+        <source>inhaler</source>
+        <translation>inalador</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="85"/>
+        <source>inhalers</source>
+        <translation>inaladores</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="86"/>
+        <source>patch</source>
+        <translation>adesivo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="86"/>
+        <source>patches</source>
+        <translation>adesivos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="87"/>
+        <source>suppository</source>
+        <translation>supositório</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="87"/>
+        <source>suppositories</source>
+        <translation>supositórios</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="88"/>
+        <source>ml</source>
+        <translation>ml</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="97"/>
+        <source>Waiting to be sent (offline)</source>
+        <translation>Aguardando envio (sem conexão)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="98"/>
+        <source>Sent, waiting for the server</source>
+        <translation>Enviada, aguardando o servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="99"/>
+        <source>Accepted by the server</source>
+        <translation>Aceita pelo servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="101"/>
+        <source>Conflicts with a change made elsewhere</source>
+        <translation>Em conflito com uma alteração feita em outro lugar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="111"/>
+        <source>Choose a medication from the formulary.</source>
+        <translation>Escolha um medicamento da padronização.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="112"/>
+        <source>A medication code has 2-32 letters, digits, dots or dashes.</source>
+        <translation>Um código de medicamento tem de 2 a 32 letras, dígitos, pontos ou hifens.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="113"/>
+        <source>Not in the formulary: pick one of the suggestions.</source>
+        <translation>Fora da padronização: escolha uma das sugestões.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="114"/>
+        <source>No longer stocked by the pharmacy.</source>
+        <translation>A farmácia não tem mais este item.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="115"/>
+        <source>Enter a quantity.</source>
+        <translation>Informe a quantidade.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="116"/>
+        <source>The quantity must be a whole number.</source>
+        <translation>A quantidade deve ser um número inteiro.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="117"/>
+        <source>The quantity must be between 1 and 100000.</source>
+        <translation>A quantidade deve estar entre 1 e 100000.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="118"/>
+        <source>Choose a unit.</source>
+        <translation>Escolha a unidade.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="119"/>
+        <source>This medication is dispensed by the {unit}.</source>
+        <translation>Este medicamento é dispensado por {unit}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="122"/>
+        <source>Add at least one medication.</source>
+        <translation>Inclua pelo menos um medicamento.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="123"/>
+        <source>A ticket holds at most 50 medications.</source>
+        <translation>Um pedido comporta no máximo 50 medicamentos.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="124"/>
+        <source>A medication appears twice: put the whole quantity on one line.</source>
+        <translation>Um medicamento aparece duas vezes: coloque a quantidade total em uma só linha.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="125"/>
+        <source>Choose the ward.</source>
+        <translation>Escolha a unidade de internação.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/tickets/text.py" line="126"/>
+        <source>The needed-by time is in the past.</source>
+        <translation>O horário de necessidade já passou.</translation>
+    </message>
+</context>
+<context>
+    <name>Inbox</name>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="1"/>
+        <source>Attendance recorded</source>
+        <translation>Comparecimento registrado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="133"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="432"/>
+        <source>Needed by: {time}</source>
+        <translation>Necessário até: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="137"/>
+        <location filename="../../desktop/ui/tickets/detail.py" line="438"/>
+        <source>Notes: {notes}</source>
+        <translation>Observações: {notes}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="131"/>
+        <location filename="../../desktop/ui/tickets/editor.py" line="226"/>
+        <source>Priority: {priority}</source>
+        <translation>Prioridade: {priority}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="69"/>
+        <location filename="../../desktop/ui/tickets/screens.py" line="380"/>
+        <source>New refill ticket</source>
+        <translation>Novo pedido de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="70"/>
+        <source>Refill ticket edited</source>
+        <translation>Pedido de medicação editado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="71"/>
+        <source>Refill ticket cancelled</source>
+        <translation>Pedido de medicação cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="72"/>
+        <source>Refill ticket approved</source>
+        <translation>Pedido de medicação aprovado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="73"/>
+        <source>Refill ticket rejected</source>
+        <translation>Pedido de medicação recusado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="74"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="52"/>
+        <source>Preparation started</source>
+        <translation>Preparação iniciada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="75"/>
+        <source>Refill ticket dispatched</source>
+        <translation>Pedido de medicação despachado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="76"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="54"/>
+        <source>Receipt confirmed</source>
+        <translation>Recebimento confirmado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="77"/>
+        <source>Refill ticket closed</source>
+        <translation>Pedido de medicação encerrado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="78"/>
+        <source>Appointment booked</source>
+        <translation>Consulta marcada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="79"/>
+        <source>Appointment moved</source>
+        <translation>Consulta remarcada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="80"/>
+        <source>Appointment cancelled</source>
+        <translation>Consulta cancelada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="81"/>
+        <source>Notification read</source>
+        <translation>Notificação lida</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="105"/>
+        <source>approved</source>
+        <translation>aprovado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="106"/>
+        <source>dispatched</source>
+        <translation>despachado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="107"/>
+        <source>received</source>
+        <translation>recebido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="114"/>
+        <source>line</source>
+        <translation>linha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="124"/>
+        <source>(the server has no record of it)</source>
+        <translation>(o servidor não tem registro disso)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="129"/>
+        <source>Status: {status}</source>
+        <translation>Situação: {status}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="135"/>
+        <source>Starts: {time}</source>
+        <translation>Início: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="139"/>
+        <source>Reason: {reason}</source>
+        <translation>Motivo: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="142"/>
+        <source>The rest stays open</source>
+        <translation>O restante fica em aberto</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="142"/>
+        <source>The rest is cancelled</source>
+        <translation>O restante é cancelado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="146"/>
+        <source>Server version {version}</source>
+        <translation>Versão {version} no servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="147"/>
+        <source>(no details)</source>
+        <translation>(sem detalhes)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="175"/>
+        <location filename="../../desktop/ui/inbox/screen.py" line="321"/>
+        <source>Conflict</source>
+        <translation>Conflito</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="175"/>
+        <source>Refused</source>
+        <translation>Recusada</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="206"/>
+        <source>Conflicts and refused changes</source>
+        <translation>Conflitos e alterações recusadas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="211"/>
+        <source>Changes waiting for your decision</source>
+        <translation>Alterações aguardando sua decisão</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="215"/>
+        <source>Nothing waiting: every change made here was accepted.</source>
+        <translation>Nada pendente: todas as alterações feitas aqui foram aceitas.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="223"/>
+        <source>Why the server refused the change</source>
+        <translation>Por que o servidor recusou a alteração</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="226"/>
+        <source>Your version, on this workstation</source>
+        <translation>Sua versão, nesta estação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="229"/>
+        <source>The server&apos;s version</source>
+        <translation>A versão do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="230"/>
+        <source>Keep mine</source>
+        <translation>Manter a minha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="231"/>
+        <source>Send my change again, on top of the server&apos;s version.</source>
+        <translation>Enviar minha alteração de novo, sobre a versão do servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="232"/>
+        <source>Take theirs</source>
+        <translation>Ficar com a do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="233"/>
+        <source>Drop my change; the server&apos;s version stays.</source>
+        <translation>Descartar minha alteração; fica a versão do servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="234"/>
+        <source>Edit and resend…</source>
+        <translation>Editar e reenviar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="235"/>
+        <source>Dismiss</source>
+        <translation>Dispensar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="236"/>
+        <source>I have read why it was refused; forget the change.</source>
+        <translation>Já li por que foi recusada; esquecer a alteração.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="247"/>
+        <source>Why</source>
+        <translation>Por quê</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="249"/>
+        <source>Yours (this workstation)</source>
+        <translation>A sua (nesta estação)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="250"/>
+        <source>The server&apos;s</source>
+        <translation>A do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="324"/>
+        <source>Made here on {time}</source>
+        <translation>Feita aqui em {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="326"/>
+        <source>No reason was given.</source>
+        <translation>Nenhum motivo foi informado.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="385"/>
+        <source>Your change was dropped. Redo it on the ticket as it is now.</source>
+        <translation>Sua alteração foi descartada. Refaça-a no pedido como ele está agora.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/inbox/screen.py" line="321"/>
+        <location filename="../../desktop/ui/tickets/text.py" line="100"/>
+        <source>Refused by the server</source>
+        <translation>Recusada pelo servidor</translation>
+    </message>
+</context>
+<context>
+    <name>Notifications</name>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="60"/>
+        <source>{count} updates while you were away</source>
+        <translation>{count} novidades enquanto você esteve fora</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="62"/>
+        <source>{count} updates</source>
+        <translation>{count} novidades</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="65"/>
+        <source>{count} on your refill tickets</source>
+        <translation>{count} nos seus pedidos de medicação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="67"/>
+        <source>{count} on your bookings</source>
+        <translation>{count} nas suas marcações</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="70"/>
+        <source>{count} other</source>
+        <translation>{count} outras</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/notify.py" line="75"/>
+        <source>and {count} more</source>
+        <translation>e mais {count}</translation>
+    </message>
+</context>
+<context>
+    <name>Appointment</name>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="33"/>
+        <source>{day}, {start} to {end}</source>
+        <translation>{day}, das {start} às {end}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="33"/>
+        <source>Status: {status}</source>
+        <translation>Situação: {status}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="33"/>
+        <source>Waiting for the server&apos;s answer</source>
+        <translation>Aguardando a resposta do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/model.py" line="33"/>
+        <source>Reason: {reason}</source>
+        <translation>Motivo: {reason}</translation>
     </message>
 </context>
 </TS>

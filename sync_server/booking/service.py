@@ -474,6 +474,8 @@ def record_attendance(
     previous = appointment.status
     move(appointment, status)
     _flush(session, appointment)
+    # No event for this (nobody outside is told), but every desktop showing the calendar must see it.
+    sync_appointments.record_appointment(session, appointment)
     audit.record(
         session,
         actor=actor,
@@ -530,6 +532,8 @@ def undo(
         raise refusal or SlotTaken("the time has been given to someone else") from exc
     if previous == S.CANCELLED:
         emit_event(session, EventType.APPOINTMENT_CONFIRMED, appointment, people_of(session, appointment))
+    else:  # a completion or no-show taken back: only the calendars need to know
+        sync_appointments.record_appointment(session, appointment)
     audit.record(
         session,
         actor=actor,

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from shared.booking import BookAppointment, CancelAppointment, RescheduleAppointment
+from shared.booking import BookAppointment, CancelAppointment, RecordAttendance, RescheduleAppointment
 from shared.errors import ErrorCode
 from shared.protocol import Mutation, MutationName, MutationResult, MutationStatus, PushRequest, PushResponse
 from shared.tickets import TicketAction
@@ -340,6 +340,8 @@ class _Applier:
             return self._reschedule(mutation)
         if name is MutationName.APPOINTMENT_CANCEL:
             return self._cancel(mutation)
+        if name is MutationName.APPOINTMENT_ATTENDANCE:
+            return self._attendance(mutation)
         if name is MutationName.NOTIFICATION_READ:
             notification = alerts.mark_read(
                 self.session, user_id=self.actor.user_id, notification_id=mutation.entity_id
@@ -451,5 +453,18 @@ class _Applier:
             client=self.client,
             appointment_id=mutation.entity_id,
             reason=body.reason,
+        )
+        return self._applied(mutation, appointment.version)
+
+    def _attendance(self, mutation: Mutation) -> MutationResult:
+        self._check_booker()
+        body = RecordAttendance.model_validate(mutation.payload)
+        appointment = booking.record_attendance(
+            self.session,
+            actor=self.actor,
+            client=self.client,
+            appointment_id=mutation.entity_id,
+            status=body.status.value,
+            now=datetime.now(UTC),
         )
         return self._applied(mutation, appointment.version)

@@ -66,6 +66,9 @@ def history_text(line: HistoryLine, *, locale: QLocale) -> str:
         Happening.CANCEL_REQUESTED_HERE: QCoreApplication.translate(
             "AppointmentDetails", "Cancellation requested on this computer"
         ),
+        Happening.ATTENDANCE_RECORDED_HERE: QCoreApplication.translate(
+            "AppointmentDetails", "Attendance recorded on this computer"
+        ),
         Happening.SENT: QCoreApplication.translate(
             "AppointmentDetails", "Sent to the server, waiting for its answer"
         ),
@@ -93,12 +96,14 @@ def history_text(line: HistoryLine, *, locale: QLocale) -> str:
 
 class AppointmentDetailsDialog(QDialog):
     """Shows one appointment. Signals: `bookInsteadRequested(starts_at_utc)` (one click on an offered
-    slot), `rescheduleRequested()`, `cancelRequested()`. `show_details` refreshes it in place (the
-    server's answer arrived while it was open)."""
+    slot), `rescheduleRequested()`, `cancelRequested()`, `attendanceRecorded(came)` (the patient came
+    or did not, once it has begun). `show_details` refreshes it in place (the server's answer arrived
+    while it was open)."""
 
     bookInsteadRequested = Signal(object)
     rescheduleRequested = Signal()
     cancelRequested = Signal()
+    attendanceRecorded = Signal(bool)
 
     def __init__(
         self, details: AppointmentDetails, *, locale: QLocale | None = None, parent: QWidget | None = None
@@ -155,12 +160,20 @@ class AppointmentDetailsDialog(QDialog):
         self.reschedule_button.setAccessibleName(self.tr("Move the appointment"))
         self.cancel_button = QPushButton(self.tr("Cancel &appointment…"), self)
         self.cancel_button.setAccessibleName(self.tr("Cancel the appointment"))
+        self.came_button = QPushButton(self.tr("Patient &came"), self)
+        self.came_button.setAccessibleName(self.tr("Record that the patient came"))
+        self.no_show_button = QPushButton(self.tr("&Did not come"), self)
+        self.no_show_button.setAccessibleName(self.tr("Record that the patient did not come"))
         close = QPushButton(self.tr("&Close"), self)
         close.setDefault(True)
         close.clicked.connect(self.accept)
         self.reschedule_button.clicked.connect(self.rescheduleRequested)
         self.cancel_button.clicked.connect(self.cancelRequested)
+        self.came_button.clicked.connect(lambda: self.attendanceRecorded.emit(True))
+        self.no_show_button.clicked.connect(lambda: self.attendanceRecorded.emit(False))
         buttons = QHBoxLayout()
+        buttons.addWidget(self.came_button)
+        buttons.addWidget(self.no_show_button)
         buttons.addWidget(self.reschedule_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
@@ -224,6 +237,8 @@ class AppointmentDetailsDialog(QDialog):
             self.history.addItem(history_text(line, locale=self._locale))
         self.reschedule_button.setVisible(details.can_reschedule)
         self.cancel_button.setVisible(details.can_cancel)
+        self.came_button.setVisible(details.can_record_attendance)
+        self.no_show_button.setVisible(details.can_record_attendance)
 
 
 class RescheduleDialog(QDialog):

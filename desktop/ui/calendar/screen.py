@@ -400,7 +400,18 @@ class CalendarScreen(QWidget):
         dialog.bookInsteadRequested.connect(lambda at: self._book_instead(dialog, at))
         dialog.rescheduleRequested.connect(lambda: self._ask_reschedule(dialog))
         dialog.cancelRequested.connect(lambda: self._ask_cancel(dialog))
+        dialog.attendanceRecorded.connect(lambda came: self._record_attendance(dialog, came))
         self._open(dialog)
+
+    def _record_attendance(self, dialog: AppointmentDetailsDialog, came: bool) -> None:
+        appointment_id = dialog.details.id
+        desk = self.desk
+        dialog.accept()
+        saved = self.tr("Saved: the patient came.") if came else self.tr("Saved: the patient did not come.")
+        self._run(
+            lambda: desk.record_attendance(appointment_id=appointment_id, came=came),
+            lambda done_id: self._queued(done_id, saved),
+        )
 
     def _book_instead(self, dialog: AppointmentDetailsDialog, starts_at: datetime) -> None:
         refused_id = dialog.details.id
@@ -583,6 +594,9 @@ def refused_text(error: BookingRefused) -> str:
         ),
         "not_confirmed": QCoreApplication.translate(
             "CalendarScreen", "Only a confirmed appointment can be moved or cancelled; wait for the server."
+        ),
+        "not_begun": QCoreApplication.translate(
+            "CalendarScreen", "The appointment has not begun yet: record who came once it has."
         ),
         "reason_too_short": QCoreApplication.translate(
             "CalendarScreen", "Write a reason of at least 3 characters."

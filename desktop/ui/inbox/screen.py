@@ -79,6 +79,7 @@ def change_title(name: MutationName) -> str:
         MutationName.APPOINTMENT_BOOK: tr("Appointment booked"),
         MutationName.APPOINTMENT_RESCHEDULE: tr("Appointment moved"),
         MutationName.APPOINTMENT_CANCEL: tr("Appointment cancelled"),
+        MutationName.APPOINTMENT_ATTENDANCE: tr("Attendance recorded"),
         MutationName.NOTIFICATION_READ: tr("Notification read"),
     }
     return titles[name]

@@ -48,6 +48,7 @@ def change_label(name: MutationName) -> str:
         MutationName.APPOINTMENT_BOOK: QCoreApplication.translate("SyncList", "Book appointment"),
         MutationName.APPOINTMENT_RESCHEDULE: QCoreApplication.translate("SyncList", "Reschedule appointment"),
         MutationName.APPOINTMENT_CANCEL: QCoreApplication.translate("SyncList", "Cancel appointment"),
+        MutationName.APPOINTMENT_ATTENDANCE: QCoreApplication.translate("SyncList", "Record attendance"),
         MutationName.NOTIFICATION_READ: QCoreApplication.translate("SyncList", "Mark notification read"),
     }
     return labels[name]

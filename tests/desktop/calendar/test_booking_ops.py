@@ -291,3 +291,56 @@ def test_a_new_patient_arriving_by_sync_is_found_after_the_index_is_refreshed(
     query.forget()
 
     assert [p.id for p in query.patients().search("ze")] == [newcomer]
+
+
+def test_who_came_is_recorded_once_the_appointment_has_begun_and_shows_at_once(
+    workstation: Callable[..., Workstation],
+) -> None:
+    station = workstation(Role.SCHEDULER)
+    began, later = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    pulled(
+        station.store,
+        [
+            server_appointment(began, starts_at=now - timedelta(minutes=10)),
+            server_appointment(later, starts_at=tomorrow_at(9), patient_id=ANA),
+        ],
+    )
+    desk = desk_of(station)
+    assert desk.details(began).can_record_attendance
+    assert not desk.details(later).can_record_attendance
+
+    with pytest.raises(BookingRefused) as too_early:
+        desk.record_attendance(appointment_id=later, came=True)
+    desk.record_attendance(appointment_id=began, came=False)
+
+    assert too_early.value.code == "not_begun"
+    assert station.store.record(Entity.APPOINTMENT, began).data["status"] == "no_show"  # type: ignore[union-attr]
+    [queued] = station.store.mutations_to_push()
+    assert (queued.name, queued.payload) == (MutationName.APPOINTMENT_ATTENDANCE, {"status": "no_show"})
+    assert not desk.details(began).can_record_attendance  # once is enough; an undo is the scheduler's
+
+
+def test_a_doctor_records_attendance_only_in_their_own_calendar(
+    workstation: Callable[..., Workstation],
+) -> None:
+    station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
+    own, other = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    pulled(
+        station.store,
+        [
+            server_appointment(own, starts_at=now - timedelta(minutes=5)),
+            server_appointment(
+                other, doctor_id=NEUROLOGIST, starts_at=now - timedelta(minutes=5), patient_id=ANA
+            ),
+        ],
+    )
+    desk = desk_of(station)
+
+    desk.record_attendance(appointment_id=own, came=True)
+    with pytest.raises(BookingRefused) as refused:
+        desk.record_attendance(appointment_id=other, came=True)
+
+    assert refused.value.code == "not_allowed"
+    assert station.store.record(Entity.APPOINTMENT, own).data["status"] == "completed"  # type: ignore[union-attr]

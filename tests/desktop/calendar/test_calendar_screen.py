@@ -337,3 +337,23 @@ def test_the_patient_search_model_is_a_well_behaved_qt_model(qtbot: QtBot, qtmod
     qtmodeltester.check(model)
     model.search("")
     qtmodeltester.check(model)
+
+
+def test_once_an_appointment_has_begun_one_click_records_that_the_patient_did_not_come(
+    qtbot: QtBot, workstation: Callable[..., Workstation], english: QLocale
+) -> None:
+    station = workstation(Role.SCHEDULER)
+    begun = uuid.uuid4()
+    pulled(station.store, [server_appointment(begun, starts_at=datetime.now(UTC) - timedelta(minutes=1))])
+    screen = open_screen(qtbot, station, english)
+    screen.page.show_date(datetime.now(LISBON).date())  # type: ignore[union-attr]
+    wait_for(qtbot, screen, lambda items: begun in items)
+
+    details = open_details(qtbot, screen, begun)
+    assert details.came_button.isVisibleTo(details) and details.no_show_button.isVisibleTo(details)
+    with qtbot.waitSignal(screen.changed, timeout=5000):
+        qtbot.mouseClick(details.no_show_button, Qt.MouseButton.LeftButton)
+
+    wait_for(qtbot, screen, lambda items: items[begun].status is AppointmentStatus.NO_SHOW)
+    (entry,) = station.store.outbox_entries()
+    assert entry.payload == {"status": "no_show"}

@@ -241,3 +241,35 @@ def test_a_pharmacist_cannot_book_appointments(sign_in, desktop, open_all_week, 
 
     assert answer["results"][0]["status"] == "rejected"
     assert answer["results"][0]["code"] == "permission_denied"
+
+
+def test_attendance_recorded_offline_reaches_every_calendar_once_the_appointment_has_begun(
+    sign_in, desktop, open_all_week, patient, session_factory
+) -> None:
+    scheduler, colleague = desktop(sign_in(Role.SCHEDULER)), desktop(sign_in(Role.SCHEDULER))
+    appointment_id = uuid.uuid4()
+    scheduler.push(
+        scheduler.mutation("appointment.book", appointment_id, _booking(open_all_week.id, patient.id, 10))
+    )
+    colleague.pull_all()
+
+    too_early = scheduler.push(
+        scheduler.mutation("appointment.attendance", appointment_id, {"status": "completed"})
+    )
+    with transaction(session_factory) as session:  # time passes: the appointment has begun
+        session.execute(
+            text(
+                "UPDATE appointments SET starts_at = starts_at - interval '2 days',"
+                " ends_at = ends_at - interval '2 days'"
+            )
+        )
+    came = scheduler.push(scheduler.mutation("appointment.attendance", appointment_id, {"status": "no_show"}))
+    nonsense = scheduler.push(
+        scheduler.mutation("appointment.attendance", appointment_id, {"status": "held"})
+    )
+
+    assert too_early.json()["results"][0]["code"] == "invalid_transition"
+    assert came.json()["results"][0]["status"] == "applied"
+    assert nonsense.json()["results"][0]["status"] == "rejected"
+    (seen,) = [c for c in of(colleague.pull_all(), "appointment") if c["id"] == str(appointment_id)]
+    assert seen["data"]["status"] == "no_show"

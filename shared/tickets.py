@@ -140,6 +140,7 @@ def _past(action: TicketAction) -> str:
 
 # ---- payloads of the ticket mutations (shared.protocol.MutationName.TICKET_*) ----
 
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

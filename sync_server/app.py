@@ -88,8 +88,15 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (
-        health_router, auth_router, directory_router, audit_router, dead_letters_router, booking_router,
-        tickets_router, alerts_router, sync_router,
+        health_router,
+        auth_router,
+        directory_router,
+        audit_router,
+        dead_letters_router,
+        booking_router,
+        tickets_router,
+        alerts_router,
+        sync_router,
     ):
         app.include_router(router)
     return app

@@ -45,7 +45,12 @@ def _signed_in_user_query() -> Select[Any]:
     )
     return (
         select(
-            User.id, User.username, User.full_name, User.role, User.active, User.doctor_id,
+            User.id,
+            User.username,
+            User.full_name,
+            User.role,
+            User.active,
+            User.doctor_id,
             wards.label("ward_ids"),
         )
         .join(SessionFamily, SessionFamily.user_id == User.id)

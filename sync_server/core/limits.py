@@ -60,5 +60,3 @@ class _TooLarge(HTTPException):
     # An HTTPException, so FastAPI's body parsing lets it through instead of turning it into a 400.
     def __init__(self) -> None:
         super().__init__(status_code=413)
-
-

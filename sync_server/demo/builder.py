@@ -229,7 +229,8 @@ def _book_demo_week(session: Session, *, doctors: list[Doctor], today: date) -> 
                             ends_at=at + slot,
                             status=status,
                             reason=rng.choice(reasons),
-                            cancel_reason="Patient asked to cancel" if status == AppointmentStatus.CANCELLED
+                            cancel_reason="Patient asked to cancel"
+                            if status == AppointmentStatus.CANCELLED
                             else None,
                         )
                     )

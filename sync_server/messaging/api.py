@@ -123,7 +123,11 @@ def list_dead_letter_messages(
             )
         transport = "rabbitmq"
     audit(
-        session, actor=actor, client=client, action="dead_letters.read", entity="dead_letter",
+        session,
+        actor=actor,
+        client=client,
+        action="dead_letters.read",
+        entity="dead_letter",
         details={"count": len(letters)},
     )
     return DeadLetterList(transport=transport, dead_letters=letters)
@@ -156,7 +160,11 @@ def replay_dead_letter_messages(
             raise BrokerUnreachable(f"The message broker is not reachable: {exc}") from exc
         replayed = [Replayed(consumer=consumer, message_id=message_id) for consumer, message_id in moved]
     audit(
-        session, actor=actor, client=client, action="dead_letters.replay", entity="dead_letter",
+        session,
+        actor=actor,
+        client=client,
+        action="dead_letters.replay",
+        entity="dead_letter",
         details={"replayed": [r.model_dump() for r in replayed][:100], "count": len(replayed)},
     )
     return ReplayResult(replayed=replayed)

@@ -72,9 +72,7 @@ def parse_envelope(body: bytes) -> EventEnvelope:
         raise PermanentFailure(f"not an event envelope: {exc}") from exc
 
 
-def deliver(
-    session_factory: sessionmaker[Session], consumer: Consumer, envelope: EventEnvelope
-) -> Delivery:
+def deliver(session_factory: sessionmaker[Session], consumer: Consumer, envelope: EventEnvelope) -> Delivery:
     """Run the consumer's effect and its receipt in one transaction, once per (consumer, message).
 
     The receipt is inserted first: a concurrent duplicate delivery waits on it and then finds it, rather

@@ -39,7 +39,10 @@ def record(
         return 0
     text = f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS]
     first = insert(MessageFailure).values(
-        consumer=consumer, message_id=key, failures=1, last_error=text,
+        consumer=consumer,
+        message_id=key,
+        failures=1,
+        last_error=text,
         dead_lettered_at=func.now() if dead else None,
     )
     statement = first.on_conflict_do_update(

@@ -62,8 +62,11 @@ class InProcessDelivery:
             return None
         except PermanentFailure as exc:
             failures.record(
-                self._session_factory, consumer=consumer.name, message_id=envelope.message_id,
-                error=exc, dead=True,
+                self._session_factory,
+                consumer=consumer.name,
+                message_id=envelope.message_id,
+                error=exc,
+                dead=True,
             )
             log.error("%s: message %s dead-lettered: %s", consumer.name, envelope.message_id, exc)
             return None
@@ -77,7 +80,10 @@ class InProcessDelivery:
                 )
                 log.error(
                     "%s: message %s dead-lettered after %d failures: %s",
-                    consumer.name, envelope.message_id, count, exc,
+                    consumer.name,
+                    envelope.message_id,
+                    count,
+                    exc,
                 )
                 return None
             log.warning("%s: message %s failed (%d): %s", consumer.name, envelope.message_id, count, exc)

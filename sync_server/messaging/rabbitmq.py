@@ -391,7 +391,11 @@ class QueueWorker:
             )
             log.warning(
                 "%s: message %s failed (delivery %d): %s; retrying in %.1fs",
-                name, properties.message_id, earlier + 1, exc, delay,
+                name,
+                properties.message_id,
+                earlier + 1,
+                exc,
+                delay,
             )
             failures.record(self.session_factory, consumer=name, message_id=properties.message_id, error=exc)
             stop.wait(delay)

@@ -156,10 +156,14 @@ class OutboxRelay:
             self._not_before[row.id] = time.monotonic() + delay
             log.error(
                 "outbox %d (%s %s/%s) not delivered, attempt %d, retrying in %.0fs: %s",
-                row.id, row.event_type, row.aggregate_type, row.aggregate_id, row.attempts, delay,
+                row.id,
+                row.event_type,
+                row.aggregate_type,
+                row.aggregate_id,
+                row.attempts,
+                delay,
                 outcome.problem,
             )
-
 
     def _delivered(self, row: OutboxMessage, outcome: PublishOutcome) -> bool:
         if outcome.confirmed:

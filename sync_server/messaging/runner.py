@@ -199,4 +199,3 @@ def run_worker(settings: Settings) -> None:
             thread.join()
 
     _run_until_signalled(settings, "consumer worker", run)
-

@@ -52,7 +52,9 @@ class AppointmentEmails:
         if not facts.patient_email:
             log.warning(
                 "appointment %s: patient %s has no e-mail address; %s e-mail skipped",
-                facts.appointment_id, facts.patient_name, kind,
+                facts.appointment_id,
+                facts.patient_name,
+                kind,
             )
             record.status, record.subject = "skipped", "(no e-mail address)"
             session.add(record)

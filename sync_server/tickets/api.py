@@ -107,6 +107,7 @@ _ACTION_BODIES: dict[TicketAction, type[BaseModel]] = {
 def _add_action_route(action: TicketAction, body_class: type[BaseModel]) -> None:
     rule = TRANSITIONS[action]
     who = " or ".join(sorted(role.value for role in rule.roles))
+
     # The role is checked (a dependency) before the body, so the wrong role gets 403 whatever it sends.
     def act(
         session: DbSession,

@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=80), nullable=False),
         sa.Column("entity", sa.String(length=32), nullable=False),
         sa.Column("entity_id", sa.Uuid(), nullable=False),
-        sa.Column("seq", sa.BigInteger(), server_default=sa.text("nextval('sync_changes_seq')"), nullable=False),
+        sa.Column(
+            "seq", sa.BigInteger(), server_default=sa.text("nextval('sync_changes_seq')"), nullable=False
+        ),
         sa.Column("xid", _Xid8(), server_default=sa.text("pg_current_xact_id()"), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),

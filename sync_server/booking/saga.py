@@ -424,7 +424,11 @@ class SagaEngine:
             saga.attempts = attempts
             saga.error = reason
             saga.next_attempt_at = now + timedelta(seconds=min(0.05 * 2**attempts, 5.0))
-            saga.lease_owner = saga.lease_expires_at = None
+            # This executor keeps the lease until just after the retry is due: a request thread about to
+            # retry inline is not overtaken by a runner's batch (which would queue it behind up to 50
+            # others); if this executor is gone by then, any runner takes the saga over.
+            saga.lease_owner = self.owner
+            saga.lease_expires_at = saga.next_attempt_at + timedelta(seconds=1)
             session.commit()
         except StaleDataError:
             session.rollback()

@@ -24,8 +24,13 @@ def record(
     entity_id: str | uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
     username: str | None = None,
+    user_id: uuid.UUID | None = None,
+    role: str = "",
 ) -> None:
-    """Append one audit entry (action like 'patient.read', 'patient.update', 'auth.login')."""
+    """Append one audit entry (action like 'patient.read', 'patient.update', 'auth.login').
+
+    Without an actor (sign-in, before there is one), `username`, `user_id` and `role` say whom it concerns.
+    """
     session.add(
         AuditEntry(
             **entry_row(
@@ -36,6 +41,8 @@ def record(
                 entity_id=entity_id,
                 details=details,
                 username=username,
+                user_id=user_id,
+                role=role,
             )
         )
     )
@@ -50,12 +57,14 @@ def entry_row(
     entity_id: str | uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
     username: str | None = None,
+    user_id: uuid.UUID | None = None,
+    role: str = "",
 ) -> dict[str, Any]:
     """The audit row `record` would write (for `record_rows`)."""
     return {
-        "user_id": actor.user_id if actor else None,
+        "user_id": actor.user_id if actor else user_id,
         "username": (actor.username if actor else username) or "",
-        "role": actor.role.value if actor else "",
+        "role": actor.role.value if actor else role,
         "action": action,
         "entity": entity,
         "entity_id": str(entity_id) if entity_id is not None else None,

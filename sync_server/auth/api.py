@@ -15,8 +15,16 @@ from sync_server.auth.deps import Allowed, CurrentActor
 from sync_server.auth.models import User, UserWard
 from sync_server.auth.passwords import hash_password
 from sync_server.auth.schemas import TokenResponse, UserCreate, UserOut, UserUpdate
-from sync_server.auth.service import AuthService, InvalidCredentials, IssuedTokens, LoginThrottler
-from sync_server.core.context import Client, DbSession, SettingsDep, get_session_factory
+from sync_server.auth.service import (
+    AuthService,
+    InvalidCredentials,
+    IssuedTokens,
+    Lockout,
+    LoginRateLimited,
+    LoginThrottler,
+    normalised_username,
+)
+from sync_server.core.context import Client, ClientInfo, DbSession, SettingsDep, get_session_factory
 from sync_server.core.errors import Conflict, Invalid, NotFound
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.directory import repository as directory
@@ -54,44 +62,76 @@ def issue_token(
 ) -> TokenResponse:
     """Sign in with user name and password, or trade a refresh token for a fresh pair.
 
-    Refresh tokens rotate: each is good once; presenting a used one ends the whole session.
+    Refresh tokens rotate: each is good once; presenting a used one ends the whole session, unless the
+    same client retries within a few seconds because the answer was lost: it gets the same pair again.
     """
     response.headers["Cache-Control"] = "no-store"
     service = AuthService(session, settings)
     if grant_type == "refresh_token":
         if not refresh_token:
             raise Invalid("refresh_token is required for the refresh_token grant")
-        return _token_response(service.refresh(refresh_token, client=client.name, audit_client=client))
+        return _token_response(service.refresh(refresh_token, client=client))
     if not username or not password:
         raise Invalid("username and password are required for the password grant")
     throttler = LoginThrottler(factory, settings)
-    throttler.check(username, client.address)
+    lockout = throttler.lockout(username, client.address)
+    if lockout is not None:
+        _audit_sign_in(session, client, "auth.login_refused_locked", username, details=_described(lockout))
+        session.commit()  # the refusal stays in the audit log although the request fails
+        raise LoginRateLimited.during(lockout)
     try:
         user = service.authenticate(username, password)
     except InvalidCredentials:
-        throttler.record_failure(username, client.address)
-        audit.record(
-            session,
-            actor=None,
-            client=client,
-            action="auth.login_failed",
-            entity="user",
-            username=username.strip().lower()[:63],
-        )
+        started = throttler.record_failure(username, client.address)
+        _audit_sign_in(session, client, "auth.login_failed", username)
+        for lockout in started:
+            _audit_lockout(session, client, lockout)
         session.commit()  # the failed attempt stays in the audit log although the request fails
         raise
     throttler.record_success(username)
-    tokens = service.start_session(user, client=client.name)
+    tokens = service.start_session(user, client=client.name, address=client.address)
+    _audit_sign_in(session, client, "auth.login", user.username)
+    return _token_response(tokens)
+
+
+def _described(lockout: Lockout) -> dict[str, str]:
+    return {"locked": lockout.scope, "locked_until": lockout.until.isoformat()}
+
+
+def _audit_sign_in(
+    session: Session, client: ClientInfo, action: str, username: str, *, details: dict[str, str] | None = None
+) -> None:
+    """Record a sign-in event under the account it names, when that is a real user, so that filtering
+    the audit log by user finds the attempts on it, the wrong passwords included."""
+    name = normalised_username(username)
+    user = repository.user_by_name(session, name)
     audit.record(
         session,
         actor=None,
         client=client,
-        action="auth.login",
+        action=action,
         entity="user",
-        entity_id=user.id,
-        username=user.username,
+        entity_id=user.id if user else None,
+        username=name[:63],
+        user_id=user.id if user else None,
+        role=user.role.value if user else "",
+        details=details,
     )
-    return _token_response(tokens)
+
+
+def _audit_lockout(session: Session, client: ClientInfo, lockout: Lockout) -> None:
+    if lockout.scope == "account":
+        _audit_sign_in(session, client, "auth.lockout", lockout.subject, details=_described(lockout))
+        return
+    audit.record(
+        session,
+        actor=None,
+        client=client,
+        action="auth.lockout",
+        entity="client_address",
+        entity_id=lockout.subject,
+        details=_described(lockout),
+    )
 
 
 @router.post("/auth/logout", status_code=204, responses=errors(*AUTHED))
@@ -162,7 +202,9 @@ def create_user(
     return UserOut.model_validate(user)
 
 
-@router.patch("/users/{user_id}", response_model=UserOut, responses=errors(*WITH_BODY, 404), tags=["users"])
+@router.patch(
+    "/users/{user_id}", response_model=UserOut, responses=errors(*WITH_BODY, 404, 409), tags=["users"]
+)
 def update_user(
     session: DbSession,
     settings: SettingsDep,

@@ -50,6 +50,8 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     client: Mapped[str] = mapped_column(String(200), default="")
+    # With `client`, who the token was handed to: only they may have it handed again (a lost answer).
+    client_address: Mapped[str] = mapped_column(String(64), default="")
 
 
 class SessionFamily(Base):
@@ -71,5 +73,5 @@ class LoginThrottle(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

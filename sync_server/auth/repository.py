@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Row, Select, Uuid, bindparam, func, literal, select, update
+from sqlalchemy import ARRAY, Row, Select, Uuid, bindparam, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.roles import Role
@@ -105,3 +105,19 @@ def throttle_for_update(session: Session, key: str) -> LoginThrottle | None:
 
 def throttles(session: Session, keys: list[str]) -> list[LoginThrottle]:
     return list(session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))))
+
+
+def purge_throttles(session: Session, *, window_started_before: datetime, now: datetime) -> None:
+    """Delete the counts whose window has passed and that lock nothing out.
+
+    Rows another sign-in is counting on are skipped, not waited for, so two purges never deadlock.
+    """
+    stale = (
+        select(LoginThrottle.key)
+        .where(
+            LoginThrottle.window_started_at < window_started_before,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(stale)))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -70,3 +72,14 @@ def new_refresh_token() -> str:
 
 def hash_refresh_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def successor_refresh_token(token: str, *, secret: str) -> str:
+    """The refresh token that replaces `token` when it rotates.
+
+    Unguessable without the server's secret, and the same every time: a client whose answer was lost can be
+    given it again although the server keeps only its hash.
+    """
+    message = b"warddesk-refresh-successor\x00" + token.encode("utf-8", "surrogatepass")
+    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

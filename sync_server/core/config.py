@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
+    # How long a client whose refresh answer was lost may retry the used token (0: a reuse always ends it).
+    refresh_retry_grace_seconds: int = Field(default=30, ge=0, le=600)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)

@@ -6,7 +6,16 @@ import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from shared.rules import (
     DispensingUnit,
@@ -72,6 +81,18 @@ MedicationCode = Annotated[
 BirthDate = Annotated[date, AfterValidator(check_birth_date)]
 AwareInstant = Annotated[datetime, AfterValidator(aware_utc)]
 WallClock = Annotated[time, AfterValidator(_wall_clock)]
+# Answered as "09:00:00", which OpenAPI's `format: time` (RFC 3339, offset required) does not describe.
+WallClockOut = Annotated[
+    time,
+    PlainSerializer(time.isoformat, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$",
+            "description": "Wall-clock time in the doctor's zone, without an offset, e.g. 08:00:00",
+        }
+    ),
+]
 SlotMinutes = Annotated[int, Field(ge=5, le=480)]
 PackSize = Annotated[int, Field(ge=1, le=100_000)]
 
@@ -246,8 +267,8 @@ class AvailabilityRuleOut(BaseModel):
 
     id: uuid.UUID
     weekday: int
-    starts: time
-    ends: time
+    starts: WallClockOut
+    ends: WallClockOut
     valid_from: date | None
     valid_until: date | None
     room_id: uuid.UUID | None

@@ -9,12 +9,14 @@ from datetime import timedelta
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from shared.roles import Role
 from sync_server.app import create_app
 from sync_server.audit.models import AuditEntry
+from sync_server.auth.models import LoginThrottle, RefreshToken, SessionFamily
 from sync_server.auth.tokens import issue_access_token
+from sync_server.core.db import transaction
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.conftest import make_test_settings as make_settings
 
@@ -27,6 +29,11 @@ def password_grant(client: TestClient, username: str, password: str = PASSWORD):
 
 def refresh_grant(client: TestClient, refresh_token: str):  # type: ignore[no-untyped-def]
     return client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def another_workstation(app) -> TestClient:  # type: ignore[no-untyped-def]
+    """Calls to the running app from another address (not entered: `client` already runs the app)."""
+    return TestClient(app, client=("10.20.30.40", 50000))
 
 
 def bearer(access_token: str) -> dict[str, str]:
@@ -154,11 +161,13 @@ def test_a_refresh_token_buys_a_new_pair_and_is_then_used_up(client, sign_in):
     assert refresh_grant(client, fresh["refresh_token"]).status_code == 200
 
 
-def test_presenting_a_used_refresh_token_ends_the_whole_session(client, sign_in):
+def test_presenting_a_used_refresh_token_from_another_workstation_ends_the_whole_session(
+    app, client, sign_in
+):
     doctor = sign_in(Role.DOCTOR)
     newest = refresh_grant(client, doctor.refresh_token).json()
 
-    replay = refresh_grant(client, doctor.refresh_token)
+    replay = refresh_grant(another_workstation(app), doctor.refresh_token)
 
     assert replay.status_code == 401
     assert error_code(replay) == "refresh_token_reused"
@@ -168,12 +177,80 @@ def test_presenting_a_used_refresh_token_ends_the_whole_session(client, sign_in)
     assert client.get("/auth/me", headers=doctor.headers).status_code == 401
 
 
-def test_reuse_in_one_session_leaves_the_users_other_sessions_alone(client, sign_in):
+def test_reuse_in_one_session_leaves_the_users_other_sessions_alone(app, client, sign_in):
     doctor = sign_in(Role.DOCTOR)
     other = password_grant(client, doctor.user.username).json()
     refresh_grant(client, doctor.refresh_token)
-    assert refresh_grant(client, doctor.refresh_token).status_code == 401
+    assert refresh_grant(another_workstation(app), doctor.refresh_token).status_code == 401
     assert client.get("/auth/me", headers=bearer(other["access_token"])).status_code == 200
+
+
+def test_a_retry_after_a_lost_answer_gets_the_same_pair_and_the_session_goes_on(client, sign_in):
+    doctor = sign_in(Role.DOCTOR)
+    lost = refresh_grant(client, doctor.refresh_token).json()
+
+    retry = refresh_grant(client, doctor.refresh_token)
+
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["refresh_token"] == lost["refresh_token"]
+    assert client.get("/auth/me", headers=bearer(retry.json()["access_token"])).status_code == 200
+    assert client.get("/auth/me", headers=doctor.headers).status_code == 200  # not revoked
+    assert refresh_grant(client, retry.json()["refresh_token"]).status_code == 200
+
+
+def test_retrying_the_same_token_twice_forks_no_second_chain(client, sign_in, session_factory):
+    doctor = sign_in(Role.DOCTOR)
+    answers = [refresh_grant(client, doctor.refresh_token).json() for _ in range(3)]
+    assert len({answer["refresh_token"] for answer in answers}) == 1
+    with session_factory() as session:
+        # The sign-in's token and its one successor, in the one session.
+        assert session.scalar(select(func.count()).select_from(RefreshToken)) == 2
+        assert session.scalar(select(func.count()).select_from(SessionFamily)) == 1
+
+    # Once the new token has been used, the client evidently got it: the old one back is a reuse.
+    assert refresh_grant(client, answers[0]["refresh_token"]).status_code == 200
+    replay = refresh_grant(client, doctor.refresh_token)
+    assert replay.status_code == 401
+    assert error_code(replay) == "refresh_token_reused"
+    assert client.get("/auth/me", headers=doctor.headers).status_code == 401
+
+
+def test_a_retry_after_the_grace_window_ends_the_session(client, sign_in, session_factory):
+    doctor = sign_in(Role.DOCTOR)
+    lost = refresh_grant(client, doctor.refresh_token).json()
+    with transaction(session_factory) as session:
+        session.execute(update(RefreshToken).values(used_at=RefreshToken.used_at - timedelta(seconds=31)))
+
+    late = refresh_grant(client, doctor.refresh_token)
+
+    assert late.status_code == 401
+    assert error_code(late) == "refresh_token_reused"
+    assert refresh_grant(client, lost["refresh_token"]).status_code == 401
+
+
+def test_a_retry_from_another_client_program_ends_the_session(client, sign_in):
+    doctor = sign_in(Role.DOCTOR)
+    lost = refresh_grant(client, doctor.refresh_token).json()
+
+    other = client.post(
+        "/auth/token",
+        data={"grant_type": "refresh_token", "refresh_token": doctor.refresh_token},
+        headers={"X-WardDesk-Client": "some script"},
+    )
+
+    assert other.status_code == 401
+    assert error_code(other) == "refresh_token_reused"
+    assert refresh_grant(client, lost["refresh_token"]).status_code == 401
+
+
+def test_without_a_grace_window_any_reuse_ends_the_session(database_url, session_factory, make_user):
+    make_user(Role.NURSE, username="rita")
+    with TestClient(
+        create_app(make_settings(refresh_retry_grace_seconds=0), database_url=database_url)
+    ) as client:
+        tokens = password_grant(client, "rita").json()
+        refresh_grant(client, tokens["refresh_token"])
+        assert error_code(refresh_grant(client, tokens["refresh_token"])) == "refresh_token_reused"
 
 
 def test_an_unknown_refresh_token_is_refused(client):
@@ -248,6 +325,28 @@ def test_an_address_is_locked_after_too_many_failures_across_accounts(strict_cli
     assert answer.status_code == 429
     assert error_code(answer) == "login_rate_limited"
     assert int(answer.headers["Retry-After"]) > 0
+
+
+def test_names_tried_in_past_windows_do_not_pile_up_in_the_throttle(strict_client, session_factory):
+    def rows() -> int:
+        with session_factory() as session:
+            return int(session.scalar(select(func.count()).select_from(LoginThrottle)) or 0)
+
+    for window in range(4):
+        for attempt in range(5):
+            assert error_code(password_grant(strict_client, f"guess-{window}-{attempt}", "x")) == (
+                "invalid_credentials"
+            )
+        # The address is locked out in every window, so it adds at most five names to the table.
+        assert error_code(password_grant(strict_client, f"guess-{window}-5", "x")) == "login_rate_limited"
+        assert rows() <= 5 + 1
+        with transaction(session_factory) as session:  # the lockout window passes
+            session.execute(
+                update(LoginThrottle).values(
+                    window_started_at=LoginThrottle.window_started_at - timedelta(minutes=16),
+                    locked_until=LoginThrottle.locked_until - timedelta(minutes=16),
+                )
+            )
 
 
 # --- account changes --------------------------------------------------------------------------------
@@ -385,6 +484,83 @@ def test_failed_and_successful_sign_ins_are_in_the_audit_log(client, sign_in, ma
     assert all(entry["client_address"] for entry in answer.json()["entries"])
 
 
+def test_filtering_the_audit_log_by_user_finds_her_sign_ins_and_wrong_passwords(client, sign_in, make_user):
+    ana = make_user(Role.DOCTOR, username="ana")
+    password_grant(client, "ana", "wrong wrong wrong")
+    password_grant(client, " Ana")
+    admin = sign_in(Role.ADMIN)
+
+    answer = client.get("/audit", params={"user_id": str(ana.id)}, headers=admin.headers)
+
+    assert answer.status_code == 200, answer.text
+    entries = answer.json()["entries"]
+    assert [(e["action"], e["username"], e["role"]) for e in entries] == [
+        ("auth.login", "ana", "doctor"),
+        ("auth.login_failed", "ana", "doctor"),
+    ]
+
+
+def test_a_failed_sign_in_with_an_unknown_name_names_no_user(client, session_factory):
+    password_grant(client, "Nobody-Here", "wrong wrong wrong")
+    with session_factory() as session:
+        entry = session.scalars(select(AuditEntry)).one()
+    assert (entry.action, entry.username, entry.user_id, entry.role) == (
+        "auth.login_failed",
+        "nobody-here",
+        None,
+        "",
+    )
+
+
+def test_an_account_lockout_and_each_refusal_during_it_are_audited(strict_client, make_user):
+    pedro = make_user(Role.PHARMACIST, username="pedro")
+    admin = make_user(Role.ADMIN)
+    for _ in range(3):
+        password_grant(strict_client, "pedro", "guess guess guess")
+    for _ in range(2):
+        assert password_grant(strict_client, "pedro").status_code == 429
+    headers = bearer(password_grant(strict_client, admin.username).json()["access_token"])
+
+    answer = strict_client.get("/audit", params={"user_id": str(pedro.id)}, headers=headers)
+
+    entries = answer.json()["entries"]
+    assert [e["action"] for e in entries] == [
+        "auth.login_refused_locked",
+        "auth.login_refused_locked",
+        "auth.lockout",
+        *["auth.login_failed"] * 3,
+    ]
+    lockout = entries[2]
+    assert (lockout["username"], lockout["entity_id"], lockout["details"]["locked"]) == (
+        "pedro",
+        str(pedro.id),
+        "account",
+    )
+    assert entries[0]["details"]["locked"] == "account"
+
+
+def test_an_address_lockout_is_audited_once_with_the_address(strict_client, session_factory):
+    for attempt in range(7):
+        password_grant(strict_client, f"someone-{attempt}", "guess guess guess")
+
+    with session_factory() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == [
+        *["auth.login_failed"] * 5,
+        "auth.lockout",
+        "auth.login_refused_locked",
+        "auth.login_refused_locked",
+    ]
+    lockout = entries[5]
+    assert (lockout.entity, lockout.entity_id, lockout.details["locked"]) == (
+        "client_address",
+        "testclient",
+        "address",
+    )
+    assert entries[-1].username == "someone-6"
+    assert entries[-1].details["locked"] == "address"
+
+
 def test_user_management_is_audited_with_the_admin_as_actor(client, sign_in):
     admin = sign_in(Role.ADMIN)
     created = client.post("/users", json=new_user("scheduler"), headers=admin.headers).json()
@@ -399,16 +575,18 @@ def test_user_management_is_audited_with_the_admin_as_actor(client, sign_in):
 # --- safety nets for admins ---------------------------------------------------------------------------
 
 
-def test_a_reused_refresh_token_is_in_the_audit_log_with_its_owner(client, sign_in, session_factory):
+def test_a_reused_refresh_token_is_in_the_audit_log_with_its_owner(app, client, sign_in, session_factory):
     doctor = sign_in(Role.DOCTOR)
     refresh_grant(client, doctor.refresh_token)
-    assert refresh_grant(client, doctor.refresh_token).status_code == 401
+    assert refresh_grant(another_workstation(app), doctor.refresh_token).status_code == 401
 
     with session_factory() as session:
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "auth.refresh_token_reused")
         ).all()
-    assert [(e.username, e.entity_id) for e in entries] == [(doctor.user.username, str(doctor.user.id))]
+    assert [(e.username, e.user_id, e.role, e.entity_id, e.client_address) for e in entries] == [
+        (doctor.user.username, doctor.user.id, "doctor", str(doctor.user.id), "10.20.30.40")
+    ]
     assert entries[0].details["session_id"]
 
 

@@ -35,7 +35,9 @@ class ErrorCode(StrEnum):
     UPDATE_REQUIRED = "update_required"
     INVALID_CURSOR = "invalid_cursor"
     MUTATION_GAP = "mutation_gap"
+    SERVER_RESTORED = "server_restored"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    OUTSIDE_CARE_SCOPE = "outside_care_scope"
 
 
 class ErrorDetail(BaseModel):

@@ -15,6 +15,7 @@ from sync_server.auth.api import router as auth_router
 from sync_server.booking.api import router as booking_router
 from sync_server.booking.recovery import start_saga_runner
 from sync_server.booking.saga import SagaEngine
+from sync_server.core.clock import Clock, system_clock
 from sync_server.core.config import Settings
 from sync_server.core.db import make_engine, make_session_factory
 from sync_server.core.embedded_db import start_embedded_postgres
@@ -24,8 +25,10 @@ from sync_server.directory.api import router as directory_router
 from sync_server.health.api import router as health_router
 from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.runner import default_consumers, start_in_process
+from sync_server.privacy.api import router as privacy_router
 from sync_server.sync.api import router as sync_router
 from sync_server.sync.notifier import ChangeNotifier
+from sync_server.sync.scope_refresher import start_scope_refresher
 from sync_server.tickets.api import router as tickets_router
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,10 @@ def _telemetry(settings: Settings) -> TelemetryConfig:
     }
 
 
-def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, database_url: str | None = None, clock: Clock = system_clock
+) -> FastAPI:
+    """The server's app. `clock`: the time the routes act at (tests pass their own)."""
     settings = settings or Settings()
     url = database_url or resolve_database_url(settings)
     engine = make_engine(url, pool_size=settings.db_pool_size)
@@ -59,11 +65,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop_messaging = start_in_process(settings, app.state.session_factory, consumers=app.state.consumers)
         stop_saga_runner = start_saga_runner(app.state)
+        stop_scope_refresher = start_scope_refresher(app.state)
         app.state.sync_notifier.start()
         try:
             yield
         finally:
             app.state.sync_notifier.stop()
+            stop_scope_refresher()
             stop_saga_runner()
             stop_messaging()
             engine.dispose()
@@ -78,6 +86,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         telemetry=_telemetry(settings),
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.database_url = url
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
@@ -91,6 +100,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         health_router,
         auth_router,
         directory_router,
+        privacy_router,
         audit_router,
         dead_letters_router,
         booking_router,

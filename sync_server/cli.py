@@ -11,6 +11,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -334,6 +335,17 @@ def sync_backfill() -> None:
 
         seen = backfill(session)
     out.print(f"Checked {seen} record(s); the sync feed is up to date.")
+
+
+@app.command("sync-refresh-scopes")
+def sync_refresh_scopes() -> None:
+    """Re-publish the patients whose care scope moves with the day (visits in a ward's room today).
+    `serve` does it every WARDDESK_SCOPE_REFRESH_SECONDS; this is for a server that runs without it."""
+    from sync_server.sync.directory import refresh_visit_scopes
+
+    with _sessions(_database_url(_settings())) as factory, transaction(factory) as session:
+        changed = refresh_visit_scopes(session, now=datetime.now(UTC))
+    out.print(f"{changed} patient record(s) moved scope.")
 
 
 @app.command("sync-compact")

@@ -64,7 +64,12 @@ _TEST_DATA_DIR = tempfile.mkdtemp(prefix="warddesk-test-data-")
 
 def make_test_settings(**overrides: object) -> Settings:
     """Test settings; nothing is written under the user's real data directory."""
-    values: dict[str, object] = {"environment": "test", "secret_key": TEST_SECRET, "data_dir": _TEST_DATA_DIR}
+    values: dict[str, object] = {
+        "environment": "test",
+        "secret_key": TEST_SECRET,
+        "data_dir": _TEST_DATA_DIR,
+        "scope_refresh_seconds": 0,  # tests refresh visit scopes themselves, at a time they choose
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -119,8 +124,13 @@ def doctor(session_factory: sessionmaker[Session]) -> Doctor:
 
 @pytest.fixture
 def make_user(session_factory: sessionmaker[Session], ward: Ward, doctor: Doctor) -> Callable[..., User]:
-    def _make(role: Role, *, username: str | None = None, ward_ids: list[uuid.UUID] | None = None,
-              doctor_id: uuid.UUID | None = None) -> User:
+    def _make(
+        role: Role,
+        *,
+        username: str | None = None,
+        ward_ids: list[uuid.UUID] | None = None,
+        doctor_id: uuid.UUID | None = None,
+    ) -> User:
         with transaction(session_factory) as session:
             user = User(
                 username=username or f"{role.value}-{uuid.uuid4().hex[:6]}",
@@ -128,7 +138,10 @@ def make_user(session_factory: sessionmaker[Session], ward: Ward, doctor: Doctor
                 role=role,
                 password_hash=hash_password(PASSWORD),
                 doctor_id=(doctor_id or doctor.id) if role is Role.DOCTOR else None,
-                wards=[UserWard(ward_id=w) for w in (ward_ids or [ward.id])] if role is Role.NURSE else [],
+                # A nurse works on wards (the test ward unless told); a doctor covers the wards he is given.
+                wards=[UserWard(ward_id=w) for w in (ward_ids or [ward.id])]
+                if role is Role.NURSE
+                else [UserWard(ward_id=w) for w in (ward_ids or [])],
             )
             session.add(user)
         return user

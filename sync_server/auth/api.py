@@ -213,16 +213,17 @@ def update_user(
     user_id: uuid.UUID,
     body: UserUpdate,
 ) -> UserOut:
-    """Rename, disable, reset the password or change a nurse's wards. Disabling or a new password
-    ends the user's sessions."""
+    """Rename, disable, reset the password, or change a nurse's wards or the wards a doctor covers.
+    Disabling or a new password ends the user's sessions; a change of wards changes what the person's
+    desktop caches (its next pull starts over and drops the patients no longer in their care)."""
     user = repository.user_by_id(session, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
     changes = body.model_dump(exclude_unset=True)
     if body.ward_ids is not None:
-        if user.role is not Role.NURSE:
-            raise Invalid("only nurses belong to wards")
-        if not body.ward_ids:
+        if user.role not in (Role.NURSE, Role.DOCTOR):
+            raise Invalid("only nurses (their wards) and doctors (the wards they cover) have wards")
+        if not body.ward_ids and user.role is Role.NURSE:
             raise Invalid("a nurse must belong to at least one ward")
         _check_scope_records(session, doctor_id=None, ward_ids=body.ward_ids)
         user.wards = [UserWard(ward_id=ward_id) for ward_id in dict.fromkeys(body.ward_ids)]

@@ -51,8 +51,8 @@ class UserCreate(BaseModel):
             raise ValueError("only doctor accounts have a doctor record")
         if self.role is Role.NURSE and not self.ward_ids:
             raise ValueError("a nurse must belong to at least one ward (ward_ids)")
-        if self.role is not Role.NURSE and self.ward_ids:
-            raise ValueError("only nurses belong to wards")
+        if self.role not in (Role.NURSE, Role.DOCTOR) and self.ward_ids:
+            raise ValueError("only nurses (their wards) and doctors (the wards they cover) have wards")
         return self
 
 

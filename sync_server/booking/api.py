@@ -17,12 +17,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared import privacy
+from shared.privacy import Access
 from shared.roles import Role
 from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor, require
 from sync_server.booking import repository
 from sync_server.booking import service as rules
-from sync_server.booking.models import BookingSaga, SagaKind, SagaStatus
+from sync_server.booking.models import Appointment, BookingSaga, SagaKind, SagaStatus
 from sync_server.booking.saga import SagaEngine, written_appointment
 from sync_server.booking.schemas import (
     AppointmentOut,
@@ -35,9 +37,11 @@ from sync_server.booking.schemas import (
     StatusChange,
     UndoRequest,
 )
+from sync_server.core.clock import Now
 from sync_server.core.context import Client, ClientInfo, DbSession
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
+from sync_server.privacy.service import PatientScope
 
 router = APIRouter(tags=["booking"])
 
@@ -309,6 +313,7 @@ def calendar(
     session: DbSession,
     actor: Reader,
     client: Client,
+    now: Now,
     start: Annotated[Instant, Query(description="Window start (with offset)")],
     end: Annotated[Instant, Query(description="Window end (with offset); at most 62 days after start")],
     doctor_id: uuid.UUID | None = None,
@@ -317,7 +322,9 @@ def calendar(
     status: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[AppointmentOut]:
-    """Appointments overlapping [start, end), earliest first. Any clinical role reads calendars."""
+    """Appointments overlapping [start, end), earliest first. Any clinical role reads calendars: in full
+    where the patient is in the caller's care, without clinical notes for the front desk, and as busy
+    blocks (no patient, reason or notes) otherwise."""
     if end <= start or end - start > timedelta(days=62):
         raise Invalid("end must be after start and at most 62 days later", details={"field": "end"})
     found = repository.appointments_between(
@@ -344,7 +351,30 @@ def calendar(
             "count": len(found),
         },
     )
-    return [AppointmentOut.model_validate(a) for a in found]
+    return _as_seen(session, actor, client, now, found)
+
+
+def _as_seen(
+    session: Session, actor: Actor, client: ClientInfo, now: datetime, found: list[Appointment]
+) -> list[AppointmentOut]:
+    """The appointments as the caller may see them: in full where the patient is in his care (or he
+    broke the glass), without clinical notes for the front desk, as busy blocks otherwise."""
+    scope = PatientScope(session, actor=actor, client=client, now=now)
+    facts = scope.facts(list({a.patient_id for a in found}))
+    reader = scope.reader
+    seen: dict[uuid.UUID, Access] = {}
+    shown: list[AppointmentOut] = []
+    for appointment in found:
+        if appointment.patient_id not in seen:
+            known = facts.get(appointment.patient_id)
+            seen[appointment.patient_id] = scope.seen(known).access if known else Access.NONE
+        access = privacy.appointment_access(
+            reader, doctor_id=appointment.doctor_id, patient=seen[appointment.patient_id]
+        )
+        record = privacy.redact_appointment(AppointmentOut.model_validate(appointment).model_dump(), access)
+        if record is not None:
+            shown.append(AppointmentOut.model_validate(record))
+    return shown
 
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentOut, responses=errors(*AUTHED, 404))
@@ -352,6 +382,7 @@ def read_appointment(
     session: DbSession,
     actor: Reader,
     client: Client,
+    now: Now,
     appointment_id: uuid.UUID,
 ) -> AppointmentOut:
     appointment = repository.appointment(session, appointment_id)
@@ -365,7 +396,7 @@ def read_appointment(
         entity="appointment",
         entity_id=appointment.id,
     )
-    return AppointmentOut.model_validate(appointment)
+    return _as_seen(session, actor, client, now, [appointment])[0]
 
 
 @router.post(

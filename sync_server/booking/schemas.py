@@ -104,7 +104,7 @@ class AppointmentOut(BaseModel):
     id: uuid.UUID
     doctor_id: uuid.UUID
     room_id: uuid.UUID | None
-    patient_id: uuid.UUID
+    patient_id: uuid.UUID | None = Field(description="null on a busy block: a patient outside your care")
     starts_at: datetime
     ends_at: datetime
     status: str

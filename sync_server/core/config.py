@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     # How long a client whose refresh answer was lost may retry the used token (0: a reuse always ends it).
     refresh_retry_grace_seconds: int = Field(default=30, ge=0, le=600)
+    # How long a doctor's break-the-glass access to a patient outside his care lasts.
+    break_glass_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # How often today's visits are re-checked for the wards' scopes (0: never, e.g. in tests).
+    scope_refresh_seconds: float = Field(default=300, ge=0)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)

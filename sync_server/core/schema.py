@@ -9,6 +9,7 @@ from sync_server.core.db import Base
 from sync_server.directory import models as _directory  # noqa: F401
 from sync_server.messaging import models as _messaging  # noqa: F401
 from sync_server.notifications import models as _notifications  # noqa: F401
+from sync_server.privacy import models as _privacy  # noqa: F401
 from sync_server.sync import models as _sync  # noqa: F401
 from sync_server.tickets import models as _tickets  # noqa: F401
 

@@ -11,6 +11,7 @@ from pydantic import AfterValidator
 
 from shared.roles import Role
 from sync_server.auth.deps import ALL_ROLES, Actor, require
+from sync_server.core.clock import Now
 from sync_server.core.context import Client, ClientInfo, DbSession
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.directory import repository
@@ -66,8 +67,10 @@ UPDATE = errors(*WITH_BODY, 404, 409)
 EDIT_AVAILABILITY = errors(*WITH_BODY, 404)
 
 
-def _directory(session: DbSession, actor: Actor, client: ClientInfo) -> Directory:
-    return Directory(session, actor=actor, client=client)
+def _directory(
+    session: DbSession, actor: Actor, client: ClientInfo, now: datetime | None = None
+) -> Directory:
+    return Directory(session, actor=actor, client=client, now=now)
 
 
 # Wards
@@ -275,46 +278,66 @@ def get_open_windows(
 
 # Patients
 
+PATIENT_ONE = errors(*AUTHED, 403, 404)
 
-@router.get("/patients", response_model=list[PatientOut], responses=READ, tags=["patients"])
+
+@router.get("/patients", response_model=list[PatientOut], responses=errors(*AUTHED, 403), tags=["patients"])
 def search_patients(
     session: DbSession,
     actor: PatientReader,
     client: Client,
+    now: Now,
     q: Search = None,
     ward_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PatientOut]:
-    """Patients by part of the name or MRN. Every search is audited with the patients it showed."""
-    found = _directory(session, actor, client).search_patients(q=q, ward_id=ward_id, limit=limit)
+    """Patients in the caller's scope by part of the name or MRN: a nurse's wards, a doctor's patients
+    (and those he opened by breaking the glass), everyone for the front desk. A nurse naming a ward not
+    hers gets 403 outside_care_scope. Every search is audited with the patients it showed."""
+    found = _directory(session, actor, client, now).search_patients(q=q, ward_id=ward_id, limit=limit)
     return [PatientOut.model_validate(p) for p in found]
 
 
-@router.get("/patients/{patient_id}", response_model=PatientOut, responses=READ_ONE, tags=["patients"])
+@router.get("/patients/{patient_id}", response_model=PatientOut, responses=PATIENT_ONE, tags=["patients"])
 def get_patient(
-    session: DbSession, actor: PatientReader, client: Client, patient_id: uuid.UUID
+    session: DbSession, actor: PatientReader, client: Client, now: Now, patient_id: uuid.UUID
 ) -> PatientOut:
-    """One patient. The read is audited."""
-    return PatientOut.model_validate(_directory(session, actor, client).patient(patient_id))
+    """One patient in the caller's scope; 403 outside_care_scope otherwise (details.break_glass tells
+    whether the caller may open it with a reason). The read is audited."""
+    return PatientOut.model_validate(_directory(session, actor, client, now).patient(patient_id))
 
 
-@router.post("/patients", response_model=PatientOut, status_code=201, responses=CREATE, tags=["patients"])
+@router.post(
+    "/patients",
+    response_model=PatientOut,
+    status_code=201,
+    responses=errors(*WITH_BODY, 403, 409),
+    tags=["patients"],
+)
 def create_patient(
-    session: DbSession, actor: PatientWriter, client: Client, body: PatientCreate
+    session: DbSession, actor: PatientWriter, client: Client, now: Now, body: PatientCreate
 ) -> PatientOut:
-    """Register a patient. A known MRN (after normalising) is a 409 with code "duplicate"."""
-    return PatientOut.model_validate(_directory(session, actor, client).create_patient(body))
+    """Register a patient (a nurse: into one of her wards). A known MRN (after normalising) is a 409 with
+    code "duplicate"."""
+    return PatientOut.model_validate(_directory(session, actor, client, now).create_patient(body))
 
 
-@router.patch("/patients/{patient_id}", response_model=PatientOut, responses=UPDATE, tags=["patients"])
+@router.patch(
+    "/patients/{patient_id}",
+    response_model=PatientOut,
+    responses=errors(*WITH_BODY, 403, 404, 409),
+    tags=["patients"],
+)
 def update_patient(
     session: DbSession,
     actor: PatientWriter,
     client: Client,
+    now: Now,
     patient_id: uuid.UUID,
     body: PatientUpdate,
 ) -> PatientOut:
-    return PatientOut.model_validate(_directory(session, actor, client).update_patient(patient_id, body))
+    """Change a patient in the caller's scope (403 outside_care_scope otherwise)."""
+    return PatientOut.model_validate(_directory(session, actor, client, now).update_patient(patient_id, body))
 
 
 # Formulary

@@ -111,6 +111,19 @@ def patient_by_mrn(session: Session, mrn: str) -> Patient | None:
     return session.scalars(select(Patient).where(Patient.mrn == mrn)).first()
 
 
+def pattern(text: str | None) -> str | None:
+    """The ILIKE pattern of a search fragment (None: no filter)."""
+    return _contains(text) if text else None
+
+
+def patients_in_order(session: Session, patient_ids: list[uuid.UUID]) -> list[Patient]:
+    """These patients, in the order given."""
+    if not patient_ids:
+        return []
+    found = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))}
+    return [found[p] for p in patient_ids if p in found]
+
+
 def search_patients(
     session: Session, *, q: str | None, ward_id: uuid.UUID | None, limit: int
 ) -> list[Patient]:

@@ -7,7 +7,7 @@ the request commits.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +43,7 @@ from sync_server.directory.schemas import (
     WardUpdate,
     aware_utc,
 )
+from sync_server.privacy.service import PatientScope
 from sync_server.sync import directory as sync_feed
 
 MAX_WINDOW_SPAN = timedelta(days=62)
@@ -55,10 +56,14 @@ _DUPLICATE = "this record duplicates an existing one"
 class Directory:
     """Directory operations on behalf of one signed-in actor, within the request's transaction."""
 
-    def __init__(self, session: Session, *, actor: Actor, client: ClientInfo) -> None:
+    def __init__(
+        self, session: Session, *, actor: Actor, client: ClientInfo, now: datetime | None = None
+    ) -> None:
         self.session = session
         self.actor = actor
         self.client = client
+        self.now = now or datetime.now(UTC)
+        self.patients = PatientScope(session, actor=actor, client=client, now=self.now)
 
     # Wards
 
@@ -217,7 +222,8 @@ class Directory:
     # Patients
 
     def patient(self, patient_id: uuid.UUID) -> Patient:
-        """One patient; the read is audited. Raises NotFound."""
+        """One patient in the caller's scope; the read is audited. Raises NotFound, OutsideCareScope."""
+        self.patients.require(patient_id)
         found = repository.patient(self.session, patient_id)
         if found is None:
             raise NotFound(f"no patient {patient_id}")
@@ -225,8 +231,13 @@ class Directory:
         return found
 
     def search_patients(self, *, q: str | None, ward_id: uuid.UUID | None, limit: int) -> list[Patient]:
-        """Patients by name or MRN fragment; the search and who it showed are audited."""
-        found = repository.search_patients(self.session, q=q, ward_id=ward_id, limit=limit)
+        """Patients in the caller's scope by name or MRN fragment; the search and who it showed are
+        audited. Raises OutsideCareScope for a nurse naming a ward not hers."""
+        if self.patients.sees_everyone():
+            found = repository.search_patients(self.session, q=q, ward_id=ward_id, limit=limit)
+        else:
+            ids = self.patients.searchable(q=repository.pattern(q), ward_id=ward_id, limit=limit)
+            found = repository.patients_in_order(self.session, ids)
         self._audit(
             "patient.search",
             "patient",
@@ -236,7 +247,9 @@ class Directory:
         return found
 
     def create_patient(self, body: PatientCreate) -> Patient:
-        """Raises Duplicate for a known MRN, Invalid for an unknown ward."""
+        """Raises Duplicate for a known MRN, Invalid for an unknown ward, OutsideCareScope for a nurse
+        registering into a ward not hers."""
+        self.patients.require_ward(body.ward_id)
         self._check_ward(body.ward_id)
         self._check_mrn_free(body.mrn, keep=None)
         patient = Patient(**body.model_dump())
@@ -245,7 +258,9 @@ class Directory:
         return patient
 
     def update_patient(self, patient_id: uuid.UUID, body: PatientUpdate) -> Patient:
-        """Raises NotFound, Duplicate for another patient's MRN, Invalid for an unknown ward."""
+        """Raises NotFound, OutsideCareScope (a patient not in the caller's care), Duplicate for another
+        patient's MRN, Invalid for an unknown ward."""
+        self.patients.require(patient_id)
         patient = repository.patient(self.session, patient_id)
         if patient is None:
             raise NotFound(f"no patient {patient_id}")
@@ -317,13 +332,13 @@ class Directory:
     def _add(self, record: object, *, duplicate: str) -> None:
         self.session.add(record)
         self._flush(duplicate=duplicate)
-        sync_feed.record_directory(self.session, record)  # desktops cache the directory
+        sync_feed.record_directory(self.session, record, now=self.now)  # desktops cache the directory
 
     def _apply(self, record: object, changes: dict[str, Any], *, duplicate: str = _DUPLICATE) -> None:
         for name, value in changes.items():
             setattr(record, name, value)
         self._flush(duplicate=duplicate)
-        sync_feed.record_directory(self.session, record)
+        sync_feed.record_directory(self.session, record, now=self.now)
 
     def _flush(self, *, duplicate: str = _DUPLICATE) -> None:
         """Flush, turning a constraint violation (a race the checks above lost) into a typed error."""

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from shared import privacy
 from shared.events import EventType
 from shared.protocol import Entity
 from sync_server.alerts import service as alerts
 from sync_server.booking.models import Appointment, BookingSaga, SagaKind, SagaStatus
+from sync_server.sync.directory import record_patients
 from sync_server.sync.feed import record_change
-from sync_server.sync.scopes import appointment_scopes
 
 SYNC_ORIGIN = "sync"  # set in the saga payload by sync/push.py
 
@@ -53,22 +54,34 @@ def appointment_record(
 def record_appointment(
     session: Session, appointment: Appointment | Row[Any], *, alternatives: list[Any] | None = None
 ) -> None:
-    """Put the appointment's current state on its doctor's and the calendar's feed (flushed state)."""
+    """Put the appointment's current state on its doctor's feed, and on the front desk's calendar
+    without clinical notes (flushed state)."""
+    record = appointment_record(appointment, alternatives=alternatives)
+    audiences = privacy.appointment_audiences(appointment.doctor_id)
+    views = {}
+    for audience, access in audiences.items():
+        if access is not privacy.Access.CARE:
+            redacted = privacy.redact_appointment(record, access)
+            assert redacted is not None
+            views[audience] = redacted
     record_change(
         session,
         entity=Entity.APPOINTMENT,
         entity_id=appointment.id,
         version=appointment.version,
-        scopes=appointment_scopes(appointment.doctor_id),
-        data=appointment_record(appointment, alternatives=alternatives),
+        scopes=sorted(audiences),
+        data=record,
+        views=views,
     )
 
 
 def on_appointment_event(
     session: Session, event: EventType, appointment: Appointment | Row[Any], extra: dict[str, Any]
 ) -> None:
-    """Feed the appointment (and the one it was moved from), and tell a desktop booker the outcome."""
+    """Feed the appointment (and the one it was moved from) and its patient (who may now be in this
+    doctor's care), and tell a desktop booker the outcome."""
     record_appointment(session, appointment, alternatives=extra.get("alternatives"))
+    record_patients(session, [appointment.patient_id])
     previous_id = extra.get("previous_appointment_id")
     if previous_id:
         previous = session.get(Appointment, uuid.UUID(str(previous_id)))

@@ -1,5 +1,5 @@
 """Directory data on the change feed: wards, rooms, doctors, medications and availability for everyone
-("reference"), patients for the roles that care for or book them ("patients").
+("reference"); each patient for the people caring for him and the front desk (`shared.privacy`).
 
 The directory service calls `record_directory` after each write and `record_availability` after each
 change of a doctor's schedule. Records written without the service are put on the feed by backfill.py.
@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+from shared.privacy import patient_audiences
 from shared.protocol import Entity
 from sync_server.directory.models import Doctor, Medication, Patient, Room, Ward
+from sync_server.privacy import repository as privacy
 from sync_server.sync.feed import record_change, to_json
 from sync_server.sync.scopes import PATIENTS, REFERENCE
 
@@ -71,10 +75,14 @@ def _publish(
     )
 
 
-def record_directory(session: Session, record: object) -> None:
-    """Put a ward, room, doctor, medication or patient (flushed) on the feed; other objects are ignored."""
+def record_directory(session: Session, record: object, *, now: datetime | None = None) -> None:
+    """Put a ward, room, doctor, medication or patient (flushed) on the feed; other objects are ignored.
+    `now` decides which of a patient's visits are today's (default: the wall clock)."""
     kind = KINDS.get(type(record))
     if kind is None:
+        return
+    if isinstance(record, Patient):
+        record_patients(session, [record.id], now=now)
         return
     entity, scope = kind
     entity_id = _entity_id(record)
@@ -104,3 +112,52 @@ def record_availability(session: Session, doctor: Doctor) -> None:
         scope=REFERENCE,
         data=availability_record(doctor),
     )
+
+
+_FED_PATIENT = text(
+    "SELECT scope, version, deleted, data FROM sync_changes WHERE entity = 'patient' AND entity_id = :id"
+)
+
+
+def record_patients(
+    session: Session, patient_ids: Iterable[uuid.UUID], *, now: datetime | None = None
+) -> int:
+    """Publish each patient to the audiences the scope rule gives him at `now` (his carers and the front
+    desk): a carer who no longer cares for him gets a tombstone, so her cache drops him on the next
+    pull. Records already on the feed in this state are left alone. Returns how many were written."""
+    now = now or datetime.now(UTC)
+    ids = list(dict.fromkeys(patient_ids))
+    facts = privacy.patient_facts(session, ids)
+    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))} if ids else {}
+    written = 0
+    for patient_id in ids:
+        patient, known = patients.get(patient_id), facts.get(patient_id)
+        if patient is None or known is None:
+            continue
+        audiences = sorted(patient_audiences(known, now=now))
+        data = {"id": patient_id, **_columns(patient)}
+        fed = session.execute(_FED_PATIENT, {"id": patient_id}).all()
+        live = {row.scope: row.data for row in fed if not row.deleted}
+        wanted = json.loads(to_json(data))
+        if set(live) == set(audiences) and all(value == wanted for value in live.values()):
+            continue
+        record_change(
+            session,
+            entity=Entity.PATIENT,
+            entity_id=patient_id,
+            version=max((row.version for row in fed), default=0) + 1,
+            scopes=audiences,
+            data=data,
+        )
+        written += 1
+    return written
+
+
+def refresh_visit_scopes(session: Session, *, now: datetime) -> int:
+    """Re-publish the patients whose ward audiences move with the day: those with an appointment in a
+    ward's room around `now` (a nurse sees them on the day of the visit only). Returns how many
+    records changed. Run periodically (`start_scope_refresher`) and by `warddesk-server
+    sync-refresh-scopes`."""
+    around = timedelta(days=2)
+    patients = privacy.patients_with_visits_between(session, since=now - around, until=now + around)
+    return record_patients(session, patients, now=now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -37,7 +37,8 @@ _RECORD = text(
         RETURNING scope
     ), kept AS (
         INSERT INTO sync_changes (scope, entity, entity_id, version, deleted, data)
-        SELECT s, :entity, :entity_id, :version, :deleted, CAST(:data AS jsonb)
+        SELECT s, :entity, :entity_id, :version, :deleted,
+               COALESCE(CAST(:views AS jsonb) -> s, CAST(:data AS jsonb))
           FROM unnest(CAST(:scopes AS text[])) AS s ORDER BY s
         ON CONFLICT (scope, entity, entity_id) DO UPDATE
            SET seq = excluded.seq, xid = pg_current_xact_id(), version = excluded.version,
@@ -54,8 +55,9 @@ _RECORD_MANY = text(
     """
     WITH changed AS (
         SELECT * FROM ROWS FROM (jsonb_to_recordset(CAST(:changes AS jsonb))
-            AS (entity text, entity_id uuid, version bigint, deleted boolean, data jsonb, scopes text[]))
-            WITH ORDINALITY AS c(entity, entity_id, version, deleted, data, scopes, n)
+            AS (entity text, entity_id uuid, version bigint, deleted boolean, data jsonb, scopes text[],
+                views jsonb))
+            WITH ORDINALITY AS c(entity, entity_id, version, deleted, data, scopes, views, n)
     ), gone AS (
         UPDATE sync_changes AS s
            SET deleted = true, data = NULL, version = c.version,
@@ -66,7 +68,7 @@ _RECORD_MANY = text(
         RETURNING s.scope
     ), kept AS (
         INSERT INTO sync_changes (scope, entity, entity_id, version, deleted, data)
-        SELECT s, c.entity, c.entity_id, c.version, c.deleted, c.data
+        SELECT s, c.entity, c.entity_id, c.version, c.deleted, COALESCE(c.views -> s, c.data)
           FROM changed AS c CROSS JOIN LATERAL unnest(c.scopes) AS s ORDER BY c.n, s
         ON CONFLICT (scope, entity, entity_id) DO UPDATE
            SET seq = excluded.seq, xid = pg_current_xact_id(), version = excluded.version,
@@ -103,12 +105,14 @@ def record_change(
     version: int,
     scopes: Iterable[str],
     data: dict[str, Any] | None,
+    views: Mapping[str, dict[str, Any]] | None = None,
 ) -> None:
     """Append a change (data=None: a tombstone) to the change feed, in the caller's transaction.
 
     The record becomes visible to pulls when the caller commits. Scopes the record was in before but
-    is not in now get a tombstone, so a desktop that may no longer see it drops it. Raises TypeError
-    if `data` holds a value JSON cannot carry.
+    is not in now get a tombstone, so a desktop that may no longer see it drops it. `views`: what some
+    scopes see instead of `data` (a record redacted for them). Raises TypeError if `data` holds a value
+    JSON cannot carry.
     """
     params = {
         "entity": Entity(entity).value,
@@ -117,6 +121,7 @@ def record_change(
         "deleted": data is None,
         "data": None if data is None else to_json(data),
         "scopes": sorted(set(scopes)),
+        "views": None if data is None or not views else to_json(dict(views)),
         "channel": NOTIFY_CHANNEL,
     }
     pending = session.info.get(_PENDING)
@@ -151,6 +156,7 @@ def deferred_changes(session: Session) -> Iterator[None]:
 def _change_json(params: dict[str, Any]) -> str:
     """One `record_change` call as a JSON object for `_RECORD_MANY` (its data is JSON text already)."""
     data = "null" if params["data"] is None else params["data"]
+    views = "null" if params["views"] is None else params["views"]
     head = json.dumps(
         {
             "entity": params["entity"],
@@ -161,4 +167,4 @@ def _change_json(params: dict[str, Any]) -> str:
         },
         separators=(",", ":"),
     )
-    return f'{head[:-1]},"data":{data}}}'
+    return f'{head[:-1]},"data":{data},"views":{views}}}'

@@ -74,6 +74,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/patients/{patient_id}"): CLINICAL,
     ("POST", "/patients"): PATIENT_WRITERS,
     ("PATCH", "/patients/{patient_id}"): PATIENT_WRITERS,
+    ("POST", "/patients/{patient_id}/break-glass"): frozenset({Role.DOCTOR}),
     ("GET", "/formulary"): EVERYONE,
     ("GET", "/formulary/{code}"): EVERYONE,
     ("POST", "/formulary"): FORMULARY_WRITERS,
@@ -140,7 +141,9 @@ def add_user(session: Session, role: Role, username: str, *, ward: Ward, doctor:
         role=role,
         password_hash=password_hash(),
         doctor_id=doctor.id if role is Role.DOCTOR else None,
-        wards=[UserWard(ward_id=ward.id)] if role is Role.NURSE else [],
+        # The nurse works on the ward, the doctor covers it: the matrix's patient is in both one's care
+        # (which patients each role sees is tested in test_patient_scope.py).
+        wards=[UserWard(ward_id=ward.id)] if role in (Role.NURSE, Role.DOCTOR) else [],
     )
     session.add(user)
     return user
@@ -232,7 +235,9 @@ def request_for(method: str, path: str, rec: Records) -> dict[str, Any]:
             "mrn": f"MRN-{1000 + n}",
             "full_name": "Ines Sousa",
             "birth_date": "1980-05-06",
+            "ward_id": str(rec.ward_id),
         },
+        ("POST", "/patients/{patient_id}/break-glass"): {"reason": "unconscious in the emergency room"},
         ("PATCH", "/patients/{patient_id}"): {"phone": "+351 912 345 678"},
         ("POST", "/formulary"): {
             "code": f"IBU{n}",

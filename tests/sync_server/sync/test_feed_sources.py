@@ -13,25 +13,30 @@ from sync_server.sync.directory import medication_entity_id
 from tests.sync_server.sync.conftest import of
 
 
-def test_directory_writes_reach_every_desktop_and_patients_only_the_clinical_roles(
-    client, sign_in, desktop
+def test_directory_writes_reach_every_desktop_and_patients_only_the_nurses_of_their_ward(
+    client, sign_in, desktop, ward
 ) -> None:
     admin = sign_in(Role.ADMIN)
     nurse, pharmacist = desktop(sign_in(Role.NURSE)), desktop(sign_in(Role.PHARMACIST))
     nurse.pull_all(), pharmacist.pull_all()
 
-    ward = client.post("/wards", json={"code": "W11", "name": "Ward 11"}, headers=admin.headers).json()
-    client.patch(f"/wards/{ward['id']}", json={"name": "Ward 11 - Renal"}, headers=admin.headers)
-    patient = client.post(
+    other = client.post("/wards", json={"code": "W11", "name": "Ward 11"}, headers=admin.headers).json()
+    client.patch(f"/wards/{other['id']}", json={"name": "Ward 11 - Renal"}, headers=admin.headers)
+    mine = client.post(
         "/patients",
-        json={"mrn": "MRN-5501", "full_name": "Ines Sousa", "birth_date": "1980-05-06"},
+        json={"mrn": "MRN-5501", "full_name": "Ines Sousa", "birth_date": "1980-05-06", "ward_id": str(ward.id)},
         headers=admin.headers,
     ).json()
+    client.post(
+        "/patients",
+        json={"mrn": "MRN-5502", "full_name": "Rita Lobo", "birth_date": "1981-05-06", "ward_id": other["id"]},
+        headers=admin.headers,
+    )
 
     nurses_view, pharmacy_view = nurse.pull_all(), pharmacist.pull_all()
     (ward_change,) = of(nurses_view, "ward")
     assert ward_change["data"]["name"] == "Ward 11 - Renal" and ward_change["version"] == 2
-    assert [c["id"] for c in of(nurses_view, "patient")] == [patient["id"]]
+    assert [c["id"] for c in of(nurses_view, "patient")] == [mine["id"]]
     assert of(pharmacy_view, "ward") == [ward_change]
     assert of(pharmacy_view, "patient") == []
 

@@ -27,8 +27,8 @@ def run(monkeypatch: pytest.MonkeyPatch, database_url: str, session_factory: ses
 def test_the_demo_hospital_reaches_a_desktops_first_sync(run, sign_in, desktop) -> None:  # type: ignore[no-untyped-def]
     assert run("demo-data").exit_code == 0
 
-    nurse = desktop(sign_in(Role.NURSE))
-    changes = nurse.pull_all(limit=1000)
+    scheduler = desktop(sign_in(Role.SCHEDULER))
+    changes = scheduler.pull_all(limit=1000)
 
     assert len(of(changes, "patient")) == 200
     assert of(changes, "ward") and of(changes, "doctor") and of(changes, "medication")

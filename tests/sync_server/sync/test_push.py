@@ -256,11 +256,13 @@ def test_attendance_recorded_offline_reaches_every_calendar_once_the_appointment
     too_early = scheduler.push(
         scheduler.mutation("appointment.attendance", appointment_id, {"status": "completed"})
     )
-    with transaction(session_factory) as session:  # time passes: the appointment has begun
+    # Time passes: the appointment (two days ahead) is moved to yesterday, so it has begun whatever
+    # the time of day the test runs at.
+    with transaction(session_factory) as session:
         session.execute(
             text(
-                "UPDATE appointments SET starts_at = starts_at - interval '2 days',"
-                " ends_at = ends_at - interval '2 days'"
+                "UPDATE appointments SET starts_at = starts_at - interval '3 days',"
+                " ends_at = ends_at - interval '3 days'"
             )
         )
     came = scheduler.push(scheduler.mutation("appointment.attendance", appointment_id, {"status": "no_show"}))

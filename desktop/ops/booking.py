@@ -613,11 +613,7 @@ class BookingDesk:
         doctor = next((d.column for d in self.query.doctors() if d.id == doctor_id), None)
         room_id = _uuid(data.get("room_id"))
         room = next((r for r in self.query.rooms() if r.id == room_id), None) if room_id else None
-        alternatives = tuple(
-            Slot(start, end)
-            for slot in data.get("alternatives") or ()
-            if (start := _aware(slot.get("starts_at"))) and (end := _aware(slot.get("ends_at")))
-        )
+        alternatives = offered_slots(data)
         entries = self.store.outbox_entries(entity_id=appointment_id)
         rejection_message = str(data.get("rejection_message") or "")
         rejection_code = str(data.get("rejection_code") or "")
@@ -665,6 +661,15 @@ class BookingDesk:
     def _check_confirmed(record: CachedRecord) -> None:
         if record.pending or record.data.get("status") != AppointmentStatus.CONFIRMED:
             raise BookingRefused("not_confirmed")
+
+
+def offered_slots(appointment: dict[str, Any]) -> tuple[Slot, ...]:
+    """The free times the server offered with a refused appointment (its record's `alternatives`)."""
+    return tuple(
+        Slot(start, end)
+        for slot in appointment.get("alternatives") or ()
+        if (start := _aware(slot.get("starts_at"))) and (end := _aware(slot.get("ends_at")))
+    )
 
 
 def _doctor_of(record: CachedRecord) -> uuid.UUID:

@@ -26,6 +26,7 @@ from itertools import compress
 from operator import and_
 from typing import Any
 
+from desktop.ops.booking import BookingDesk, CalendarRights, Slot, StoreCalendarQuery, offered_slots
 from desktop.store import CachedRecord, LocalStore, NotFound, OutboxEntry, TicketKey
 from desktop.store.mutations import queue_notification_read, queue_ticket_action, queue_ticket_submit
 from shared.protocol import Entity, MutationName
@@ -679,9 +680,21 @@ class InboxItem:
     def is_conflict(self) -> bool:
         return self.entry.state == "conflict"
 
+    @property
+    def alternatives(self) -> tuple[Slot, ...]:
+        """For a refused booking (by the server at once, or by its booking saga later), the free times
+        the server offered instead; none for any other change."""
+        if self.entry.name is not MutationName.APPOINTMENT_BOOK or self.current is None:
+            return ()
+        return offered_slots(self.current)
+
 
 def inbox_items(store: LocalStore) -> list[InboxItem]:
-    """Conflicts and rejections, newest first. Blocking."""
+    """Conflicts and rejections, newest first. Blocking.
+
+    A booking made here that the server accepted and its saga then refused is a rejection too (the
+    store settles it so when the refused appointment arrives): only its author's cache holds it.
+    """
     items = []
     for entry in store.outbox_entries(states=["conflict", "rejected"]):
         current = entry.server_record
@@ -735,6 +748,22 @@ def edit_and_resend(store: LocalStore, mutation_id: int) -> tuple[str, uuid.UUID
     return "ticket", entry.entity_id
 
 
+def book_offered_time(
+    store: LocalStore, *, rights: CalendarRights, mutation_id: int, starts_at: datetime
+) -> uuid.UUID:
+    """Book one of the times offered for a refused booking instead (same doctor, patient, length, room
+    and reason), and dismiss the refusal; returns the new appointment's id. Blocking.
+
+    Raises NotFound (no such refusal), BookingRefused (not allowed, the time has passed...),
+    StorageUnavailable. Wake the sync engine afterwards.
+    """
+    entry = _waiting(store, mutation_id)
+    if entry.name is not MutationName.APPOINTMENT_BOOK:
+        raise NotFound(f"change #{mutation_id} is not a booking")
+    desk = BookingDesk(StoreCalendarQuery(store), rights)
+    return desk.book_instead(appointment_id=entry.entity_id, starts_at=starts_at)
+
+
 # ---- notifications ----
 
 
@@ -754,4 +783,3 @@ def mark_notifications_read(store: LocalStore, notification_ids: Iterable[uuid.U
         queue_notification_read(store, notification_id=notification_id)
         queued += 1
     return queued
-

@@ -35,6 +35,9 @@ def make_engine(path: Path) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left readable in free space: a patient who leaves
+        # the user's scope must leave the file too (with `truncate_wal` for the WAL's older page images).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         # In WAL mode NORMAL never corrupts; a power cut may drop the last commits, cursor and rows together.
         cursor.execute("PRAGMA synchronous = NORMAL")
@@ -53,6 +56,20 @@ def make_engine(path: Path) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def truncate_wal(connection: Connection) -> bool:
+    """Copy the WAL into the cache file and empty it, so that no older image of a page (with rows since
+    deleted in it) stays readable there. `connection` must not be in a transaction.
+
+    Returns False when readers on older snapshots kept it from finishing within the busy timeout (the
+    WAL then keeps what it holds until the next call).
+    """
+    # On the driver's connection: through SQLAlchemy the pragma would run inside a BEGIN.
+    sqlite = connection.connection.driver_connection
+    assert sqlite is not None
+    busy, _, _ = sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return busy == 0
 
 
 def alembic_config(connection: Connection) -> Config:

@@ -7,6 +7,9 @@ Rules it keeps (see shared/LESSONS.md, "Offline sync"):
 - server data never overwrites a row with pending changes: the server's record becomes the row's base and
   the pending mutations are replayed on it (Replicache's rebase). A mutation stops being replayed once it
   is settled: its push result came back, or a complete pull reported it as settled.
+- what the server stops sending leaves the cache: a row a reset kept only for its pending changes goes
+  with the last of them unless the fresh pull sends it again, and removed rows are zeroed on disk
+  (secure_delete) and the WAL emptied after every write that removed any.
 
 Every public method raises StorageUnavailable when the environment lets it down (disk full, locked,
 corrupt, read-only); any other exception is a bug.
@@ -15,6 +18,7 @@ corrupt, read-only); any other exception is a bug.
 from __future__ import annotations
 
 import functools
+import logging
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,11 +36,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from desktop.store import schema
-from desktop.store.database import WRITE, make_engine, migrate
+from desktop.store.database import WRITE, make_engine, migrate, truncate_wal
 from desktop.store.effects import PendingChange, Record, apply_effect
 from desktop.store.errors import StorageUnavailable, environment_failure
 from desktop.store.paths import cache_path
 from shared import booking
+from shared.booking import AppointmentStatus
 from shared.protocol import (
     MAX_PUSH_BATCH,
     Change,
@@ -48,6 +53,8 @@ from shared.protocol import (
     PushResponse,
 )
 from shared.tickets import PAYLOADS, PRIORITY_RANK, TicketAction
+
+log = logging.getLogger(__name__)
 
 PENDING_STATES = ("queued", "sent")
 KEEP_APPLIED = timedelta(days=7)
@@ -374,6 +381,23 @@ _ENTRIES_OF_RECORDS = (
 )
 
 
+# Rows kept through a reset with a server copy (a local creation the server has not got is not one).
+_MARK_UNCONFIRMED = "INSERT OR IGNORE INTO unconfirmed_rows (entity, id) " + " UNION ALL ".join(
+    f"SELECT {entity}, id FROM {table.name} WHERE pending AND (version IS NOT NULL OR base IS NOT NULL)"
+    for entity, table in (
+        ("entity", schema.records),
+        (f"'{Entity.TICKET.value}'", schema.tickets),
+        (f"'{Entity.APPOINTMENT.value}'", schema.appointments),
+    )
+)
+_REMOVED = "warddesk.removed_rows"
+
+
+def _note_removal(conn: Connection) -> None:
+    """A write removed cached rows: once it commits, the WAL is emptied (LocalStore._write)."""
+    conn.info[_REMOVED] = True
+
+
 @contextmanager
 def _storage_errors() -> Iterator[None]:
     try:
@@ -410,6 +434,8 @@ class LocalStore:
                 migrate(engine)
                 store = cls(engine, path)
                 store._claim(server_url=server_url, username=username)
+                with engine.connect() as conn:  # a crash may have left removed rows in the WAL
+                    store._truncate_wal(conn)
             except BaseException:
                 engine.dispose()
                 raise
@@ -425,7 +451,14 @@ class LocalStore:
         )
 
     def close(self) -> None:
-        self._engine.dispose()
+        """Empty the WAL into the file (nothing removed stays readable in it) and close every connection."""
+        try:
+            with _storage_errors(), self._engine.connect() as conn:
+                self._truncate_wal(conn)
+        except StorageUnavailable as exc:
+            log.warning("the cache's WAL could not be emptied on close: %s", exc)
+        finally:
+            self._engine.dispose()
 
     def _claim(self, *, server_url: str, username: str) -> None:
         with self._write() as conn:
@@ -446,8 +479,22 @@ class LocalStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with _storage_errors(), self._engine.connect().execution_options(**WRITE) as conn, conn.begin():
-            yield conn
+        with _storage_errors(), self._engine.connect().execution_options(**WRITE) as conn:
+            try:
+                with conn.begin():
+                    yield conn
+                removed = conn.info.get(_REMOVED, False)
+            finally:
+                conn.info.pop(_REMOVED, None)
+            if removed:
+                # secure_delete zeroed the removed rows in the pages just written, but the WAL still
+                # holds older images of those pages, with the rows readable in them.
+                self._truncate_wal(conn)
+
+    @staticmethod
+    def _truncate_wal(conn: Connection) -> None:
+        if not truncate_wal(conn):
+            log.info("readers kept the WAL from being emptied; it is tried again at the next removal")
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -840,10 +887,53 @@ class LocalStore:
                 self._rebuild(
                     conn, entity, target, settled=settled, entries=replayed.get((entity, target), [])
                 )
+            self._settle_refused_bookings(
+                conn,
+                [
+                    row.entity_id
+                    for result, row in answered
+                    if result.status is MutationStatus.APPLIED and row.name == MutationName.APPOINTMENT_BOOK
+                ],
+                now=now,
+            )
             conn.execute(
                 delete(outbox).where(outbox.c.state == "applied", outbox.c.updated_at < now - KEEP_APPLIED)
             )
             conn.execute(update(schema.sync_state).values(last_push_at=now))
+
+    def _settle_refused_bookings(
+        self, conn: Connection, appointment_ids: Sequence[str], *, now: datetime
+    ) -> None:
+        """Bookings made here that the server accepted and its booking saga then refused (the slot went
+        meanwhile, the hold expired) become rejected changes, with the saga's reason: the author learns
+        it where she learns of every refusal (her inbox, the counts), and dismisses it the same way.
+
+        The refusal comes as the appointment's record (by pull, with the free times offered), before
+        or after the push answer that applied the booking; each of the two checks the other.
+        """
+        outbox = schema.outbox
+        for start in range(0, len(appointment_ids), 400):  # SQLite caps the number of bound parameters
+            applied = conn.execute(
+                select(outbox.c.mutation_id, outbox.c.entity_id).where(
+                    outbox.c.name == MutationName.APPOINTMENT_BOOK.value,
+                    outbox.c.state == "applied",
+                    outbox.c.entity_id.in_(appointment_ids[start : start + 400]),
+                )
+            ).all()
+            for mutation_id, appointment_id in applied:
+                record, _ = self._server_view(_row(conn, Entity.APPOINTMENT, appointment_id))
+                if record is None or record.get("status") != AppointmentStatus.REJECTED:
+                    continue
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.mutation_id == mutation_id)
+                    .values(
+                        state="rejected",
+                        code=_str_or_none(record.get("rejection_code")),
+                        reason=_str_or_none(record.get("rejection_message")),
+                        updated_at=now,
+                    )
+                )
 
     def _fold(
         self, conn: Connection, entity: Entity, change: PendingChange, *, new_version: int | None
@@ -903,9 +993,21 @@ class LocalStore:
                     conn, after=state.last_settled_mutation_id, up_to=settled
                 ):
                     self._rebuild(conn, entity, target)
+            self._settle_refused_bookings(
+                conn,
+                [
+                    record_id
+                    for (entity, record_id), change in prepared.latest.items()
+                    if entity is Entity.APPOINTMENT
+                    and change.data is not None
+                    and change.data.get("status") == AppointmentStatus.REJECTED
+                ],
+                now=now,
+            )
 
     def _apply_changes(self, conn: Connection, pulled: PulledRows) -> None:
         """Write pulled records: plain upserts for untouched rows, a rebase for rows with pending changes."""
+        self._confirm(conn, pulled.latest)
         pending = self._pending_targets(conn)
         gone: dict[Entity, list[Change]] = {}
         for (entity, record_id), change in pulled.latest.items():
@@ -927,22 +1029,53 @@ class LocalStore:
     ) -> None:
         table = _table(entity)
         for change in gone:
-            conn.execute(
+            removed = conn.execute(
                 delete(table).where(
                     _where(entity, str(change.id)),
                     or_(table.c.version.is_(None), table.c.version <= change.version),
                 )
-            )
+            ).rowcount
+            if removed:
+                _note_removal(conn)
         if rows:
             # The hot path of an initial sync (100,000s of rows): plain DB-API executemany with values
             # converted as the table's column types would (`_row_maker`), not SQLAlchemy's per-row work.
             conn.exec_driver_sql(_upsert_sql(table), rows)
 
     def _forget_server_rows(self, conn: Connection) -> None:
-        """The server can no longer send changes since our cursor: drop what it will send again."""
+        """The server can no longer send changes since our cursor: drop what it will send again.
+
+        Rows with pending changes stay, their changes replayed on the server copy they had. That copy
+        may be of a record the user may no longer see (her wards changed) or that was deleted while this
+        desk was away, so those rows are unconfirmed until the fresh pull sends them again (`_confirm`);
+        one it never sends goes when its last pending change settles (`_rebuild`).
+        """
+        removed = 0
         for table in (schema.records, schema.tickets, schema.appointments):
-            conn.execute(delete(table).where(table.c.pending.is_(False)))
+            removed += conn.execute(delete(table).where(table.c.pending.is_(False))).rowcount
+        conn.exec_driver_sql(_MARK_UNCONFIRMED)
         conn.execute(update(schema.sync_state).values(cursor=None))
+        if removed:
+            _note_removal(conn)
+
+    @staticmethod
+    def _confirm(conn: Connection, records: Iterable[tuple[Entity, str]]) -> None:
+        """The server sent these records again: rows kept through a reset are still the user's to see."""
+        if conn.exec_driver_sql("SELECT 1 FROM unconfirmed_rows LIMIT 1").first() is None:
+            return  # the usual case: no reset is being caught up with
+        keys = [(entity.value, record_id) for entity, record_id in records]
+        if keys:
+            conn.exec_driver_sql("DELETE FROM unconfirmed_rows WHERE entity = ? AND id = ?", keys)
+
+    def _drop_if_unconfirmed(self, conn: Connection, entity: Entity, record_id: str) -> bool:
+        """Drop a row kept through a reset that the server never sent again, now that no pending change
+        holds it (the record left the user's scope, or was deleted while this desk was away)."""
+        marked = conn.exec_driver_sql(
+            "DELETE FROM unconfirmed_rows WHERE entity = ? AND id = ?", (entity.value, record_id)
+        ).rowcount
+        if marked:
+            self._put(conn, entity, record_id, data=None, base=None, version=None, pending=False)
+        return bool(marked)
 
     # ---- the rebase machinery ----
 
@@ -1007,6 +1140,8 @@ class LocalStore:
             entries = conn.execute(
                 _ENTRIES_OF_RECORD, {"settled": settled, "entity": entity.value, "record_id": record_id}
             ).all()
+        if not entries and self._drop_if_unconfirmed(conn, entity, record_id):
+            return
         data = server_view
         lookup = self._lookup(conn, entity)
         for entry in entries:
@@ -1031,7 +1166,8 @@ class LocalStore:
             if pending and base is not None:
                 data = base
             else:
-                conn.execute(delete(table).where(_where(entity, record_id)))
+                if conn.execute(delete(table).where(_where(entity, record_id))).rowcount:
+                    _note_removal(conn)
                 return
         values: dict[str, Any] = {
             **_key(entity, record_id),

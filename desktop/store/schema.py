@@ -151,3 +151,13 @@ drafts = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# Rows a reset kept only because changes made here are pending on them (LocalStore._forget_server_rows):
+# their server copy may be of a record the user may no longer see. The fresh pull confirms a row by
+# sending its record again; one it never sends goes with its last pending change.
+unconfirmed_rows = Table(
+    "unconfirmed_rows",
+    metadata,
+    Column("entity", String(32), primary_key=True),
+    Column("id", Uuid, primary_key=True),
+)

@@ -4,7 +4,9 @@ Each item shows what this workstation sent, what the server has now and why the 
 conflict (someone changed the record first) offers "Keep mine" (send it again on the server's current
 version) and "Take theirs" (drop mine); a rejection offers "Dismiss" once read. Both offer "Edit and
 resend": a refused new ticket comes back as a draft in the editor, any other change is dropped so it
-can be redone on the record as it is now (`ticketRequested` asks the shell to show that ticket).
+can be redone on the record as it is now (`ticketRequested` asks the shell to show that ticket). A
+refused booking (by the server at once, or by its booking saga later) offers the free times the server
+proposed, each a button that books it instead.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ops.background import Op
+from desktop.ops.booking import BookingRefused, CalendarRights
 from desktop.ops.session import DesktopContext
 from desktop.ops.tickets import (
     InboxItem,
     TicketDraft,
+    book_offered_time,
     dismiss,
     drafts,
     edit_and_resend,
@@ -51,6 +55,8 @@ from desktop.ops.tickets import (
     ward_names,
 )
 from desktop.store import OutboxEntry
+from desktop.ui.calendar.appointment_dialogs import format_when
+from desktop.ui.calendar.screen import refused_text
 from desktop.ui.refusals import refusal_text
 from desktop.ui.tickets.editor import TicketEditorDialog
 from desktop.ui.tickets.text import format_time, priority_label, status_label, unit_label
@@ -205,6 +211,7 @@ class InboxScreen(QWidget):
         self._names: dict[str, str] = {}
         self._formulary: list[Any] = []
         self._wards: dict[str, str] = {}
+        self._rights = CalendarRights(role=context.user.role, doctor_id=context.user.doctor_id)
         self.editor: TicketEditorDialog | None = None
         self.setAccessibleName(tr("Conflicts and refused changes"))
 
@@ -239,6 +246,10 @@ class InboxScreen(QWidget):
         self.dismiss_button.setToolTip(tr("I have read why it was refused; forget the change."))
         self.note = QLabel(self)
         self.note.setWordWrap(True)
+        self.offered_label = QLabel(self)
+        self.offered_label.setWordWrap(True)
+        self.offered = QVBoxLayout()
+        self.offered_buttons: list[QPushButton] = []
         self.keep_button.clicked.connect(lambda: self._decide(keep_mine))
         self.take_button.clicked.connect(lambda: self._decide(take_theirs))
         self.dismiss_button.clicked.connect(lambda: self._decide(dismiss))
@@ -260,8 +271,10 @@ class InboxScreen(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         grid.addLayout(buttons, 5, 0, 1, 2)
-        grid.addWidget(self.note, 6, 0, 1, 2)
-        grid.setRowStretch(7, 1)
+        grid.addWidget(self.offered_label, 6, 0, 1, 2)
+        grid.addLayout(self.offered, 7, 0, 1, 2)
+        grid.addWidget(self.note, 8, 0, 1, 2)
+        grid.setRowStretch(9, 1)
         self.detail = detail
 
         left = QWidget(self)
@@ -295,7 +308,8 @@ class InboxScreen(QWidget):
         Op(self, work).success(done).failure(self._failed).run_on(executors.store, executors=executors)
 
     def _failed(self, error: BaseException) -> None:
-        self.note.setText("⚠ " + str(error)[:300])
+        text = refused_text(error) if isinstance(error, BookingRefused) else str(error)
+        self.note.setText("⚠ " + text[:300])
 
     def reload(self) -> None:
         store = self._context.store
@@ -339,6 +353,66 @@ class InboxScreen(QWidget):
         self.dismiss_button.setVisible(not item.is_conflict)
         ticket = entry.name.value.startswith("ticket.")
         self.edit_button.setVisible(ticket)
+        self._show_offered(item)
+
+    def _show_offered(self, item: InboxItem) -> None:
+        for button in self.offered_buttons:
+            self.offered.removeWidget(button)
+            button.deleteLater()
+        self.offered_buttons = []
+        refused_booking = item.entry.name is MutationName.APPOINTMENT_BOOK and not item.is_conflict
+        if not refused_booking:
+            self.offered_label.setText("")
+        elif not item.alternatives:
+            self.offered_label.setText(
+                QCoreApplication.translate(
+                    "AppointmentDetailsDialog", "The server offered no other time; pick one in the calendar."
+                )
+            )
+        else:
+            self.offered_label.setText(
+                QCoreApplication.translate(
+                    "AppointmentDetailsDialog", "The next free times the server offered:"
+                )
+            )
+            doctor_id = (item.current or {}).get("doctor_id")
+            allowed = doctor_id is not None and self._rights.may_book(uuid.UUID(str(doctor_id)))
+            for slot in item.alternatives:
+                when = format_when(slot.starts_at, slot.ends_at, zone=None, locale=self._locale)
+                button = QPushButton(
+                    QCoreApplication.translate("AppointmentDetailsDialog", "Book {when} instead").format(
+                        when=when
+                    ),
+                    self.detail,
+                )
+                button.setAccessibleName(button.text())
+                button.setEnabled(allowed)
+                button.clicked.connect(lambda _=False, at=slot.starts_at: self.book_offered_time(at))
+                self.offered.addWidget(button)
+                self.offered_buttons.append(button)
+        self.offered_label.setVisible(bool(self.offered_label.text()))
+
+    def book_offered_time(self, starts_at: datetime) -> None:
+        """Book a time the server offered for the refused booking shown; the refusal goes with it."""
+        item = self.current()
+        if item is None:
+            return
+        store, rights, mutation_id = self._context.store, self._rights, item.entry.mutation_id
+
+        def done(_appointment_id: uuid.UUID) -> None:
+            self._context.sync.wake()
+            self.note.setText(
+                QCoreApplication.translate(
+                    "AppointmentDetailsDialog", "Requested: it will be confirmed when the server answers."
+                )
+            )
+            self.changed.emit()
+            self.reload()
+
+        self._run(
+            lambda: book_offered_time(store, rights=rights, mutation_id=mutation_id, starts_at=starts_at),
+            done,
+        )
 
     def _decide(self, decision: Callable[[Any, int], Any]) -> None:
         item = self.current()

@@ -83,15 +83,19 @@ class PatientScope:
         if seen.access < at_least:
             raise _refusal(self.actor)
         if seen.through_glass:
-            audit.record(
-                self.session,
-                actor=self.actor,
-                client=self.client,
-                action="patient.break_glass_access",
-                entity="patient",
-                entity_id=patient_id,
-            )
+            self._audit_glass(patient_id)
         return seen
+
+    def _audit_glass(self, patient_id: uuid.UUID) -> None:
+        """Every sight of a patient through broken glass is on the record, one entry each."""
+        audit.record(
+            self.session,
+            actor=self.actor,
+            client=self.client,
+            action="patient.break_glass_access",
+            entity="patient",
+            entity_id=patient_id,
+        )
 
     def require_ward(self, ward_id: uuid.UUID | None) -> None:
         """A nurse registers patients into her own wards only. Raises OutsideCareScope."""
@@ -123,8 +127,14 @@ class PatientScope:
             limit=limit + 50,
         )
         facts = self.facts(candidates)
-        kept = [p for p in candidates if p in facts and self.seen(facts[p]).access >= Access.BOOKING]
-        return kept[:limit]
+        kept: list[uuid.UUID] = []
+        for patient_id in candidates:
+            seen = self.seen(facts[patient_id]) if patient_id in facts else Seen(Access.NONE)
+            if seen.access >= Access.BOOKING and len(kept) < limit:
+                kept.append(patient_id)
+                if seen.through_glass:
+                    self._audit_glass(patient_id)
+        return kept
 
     def break_glass(self, patient_id: uuid.UUID, *, reason: str, minutes: int) -> BreakGlassGrant:
         """Open a patient outside the doctor's care for `minutes`, with a typed reason (audited).

@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     SERVER_RESTORED = "server_restored"
     SERVICE_UNAVAILABLE = "service_unavailable"
     OUTSIDE_CARE_SCOPE = "outside_care_scope"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 
 
 class ErrorDetail(BaseModel):

@@ -7,6 +7,8 @@ Booking and rescheduling run their saga inline: the answer is 201 when it finish
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -14,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared import privacy
+from shared.errors import ErrorCode
 from shared.privacy import Access
 from shared.roles import Role
 from sync_server.audit import service as audit
@@ -96,6 +100,18 @@ def _finish(session: Session, saga: BookingSaga) -> Response:
     )
 
 
+class IdempotencyKeyReused(Conflict):
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
+def request_fingerprint(what: str, body: BaseModel) -> str:
+    """One text for the whole request a client_request_id stands for: any change of any field (duration,
+    room, reason, notes, overbooking...) makes another request."""
+    fields = body.model_dump(mode="json", exclude={"client_request_id"})
+    canonical = json.dumps({"what": what, **fields}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _start(
     session: Session,
     *,
@@ -106,9 +122,11 @@ def _start(
     plan: tuple[dict[str, Any], AppError | None],
     action: str,
     audit_details: dict[str, Any],
+    fingerprint: str,
 ) -> BookingSaga:
     """Validate-step transaction: the saga, the audit entries and any early rejection, committed."""
     payload, refusal = plan
+    payload["request"] = fingerprint
     saga = engine.begin(
         session,
         kind=kind,
@@ -151,9 +169,17 @@ def _replay(
     saga = repository.saga_by_request(session, started_by=actor.user_id, client_request_id=key)
     if saga is None:
         return None
-    if any(saga.payload.get(name) != value for name, value in expected.items()):
-        raise Conflict(
-            "this client_request_id was already used for a different request",
+    stored = saga.payload.get("request")
+    differs = (
+        stored != expected["request"]
+        if stored is not None
+        # A saga from before whole-request fingerprints: compare what it kept of the request.
+        else any(saga.payload.get(name) != value for name, value in expected.items() if name != "request")
+    )
+    if differs:
+        raise IdempotencyKeyReused(
+            "this client_request_id was already used for a different request; send a new key for a new"
+            " request, or the same request unchanged to learn its outcome",
             details={"saga_id": str(saga.id), "client_request_id": key},
         )
     session.commit()
@@ -218,13 +244,15 @@ def book(
 ) -> Response:
     """Hold the slot, then confirm it. 409 slot_taken / patient_double_booked / outside_availability
     name what is in the way and offer the doctor's next free slots. A retry with the same
-    client_request_id answers with the same booking."""
+    client_request_id and the same body answers with the same booking; the same key with any other
+    body is 409 idempotency_key_reused."""
     engine = _engine(request)
     now = datetime.now(UTC)
     expected = {
         "doctor_id": str(body.doctor_id),
         "patient_id": str(body.patient_id),
         "starts_at": rules.iso(body.starts_at),
+        "request": request_fingerprint("book", body),
     }
 
     def start() -> BookingSaga:
@@ -238,6 +266,7 @@ def book(
             plan=plan,
             action="appointment.book",
             audit_details={"overbook": body.overbook},
+            fingerprint=expected["request"],
         )
 
     saga = _start_or_replay(
@@ -265,7 +294,11 @@ def reschedule(
     the old appointment stays exactly as it was. Answers with the new appointment."""
     engine = _engine(request)
     now = datetime.now(UTC)
-    expected = {"previous_appointment_id": str(appointment_id), "starts_at": rules.iso(body.starts_at)}
+    expected = {
+        "previous_appointment_id": str(appointment_id),
+        "starts_at": rules.iso(body.starts_at),
+        "request": request_fingerprint(f"reschedule:{appointment_id}", body),
+    }
 
     def start() -> BookingSaga:
         old = repository.appointment(session, appointment_id)
@@ -281,6 +314,7 @@ def reschedule(
             plan=plan,
             action="appointment.reschedule",
             audit_details={"from": str(appointment_id), "overbook": body.overbook},
+            fingerprint=expected["request"],
         )
 
     saga = _start_or_replay(

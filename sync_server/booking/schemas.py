@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    model_validator,
+)
 
 # Bookings live between these instants; far from datetime's limits so zone conversions never overflow.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -31,7 +40,20 @@ def _trimmed(value: str) -> str:
     return value
 
 
-Instant = Annotated[datetime, AfterValidator(_instant)]
+def _iso_text(value: object) -> object:
+    """Only an ISO 8601 date-time text (or a datetime from our own code): a number would otherwise pass
+    as a Unix time, a spelling of a date nobody means."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_TIME.match(value):
+        raise ValueError("must be an ISO 8601 date-time with an offset, e.g. 2030-03-30T09:00:00+01:00")
+    return value
+
+
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_instant)]
 Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_trimmed)]
 RequestKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Minutes = Annotated[int, Field(ge=5, le=480)]
@@ -42,8 +64,9 @@ class _Input(BaseModel):
 
 
 class _Overbooking(_Input):
-    overbook: bool = Field(
-        default=False, description="Book even if the slot is taken or outside hours (scheduler/admin only)."
+    overbook: StrictBool = Field(
+        default=False,
+        description="Book even if the slot is taken or outside hours (scheduler/admin only). A JSON boolean.",
     )
     overbook_reason: Reason | None = None
 

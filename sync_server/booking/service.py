@@ -22,7 +22,7 @@ from sync_server.auth.deps import Actor
 from sync_server.booking import repository
 from sync_server.booking.models import Appointment, AppointmentStatus
 from sync_server.booking.repository import BookableDoctor
-from sync_server.booking.schemas import BookingRequest, RescheduleRequest
+from sync_server.booking.schemas import LATEST, BookingRequest, RescheduleRequest
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
 from sync_server.core.outbox import emit_now
@@ -306,6 +306,10 @@ def _plan(
         raise Invalid("an appointment cannot start in the past", details={"field": "starts_at"})
     duration = timedelta(minutes=duration_minutes or doctor.default_slot_minutes)
     ends_at = starts_at + duration
+    if ends_at > LATEST:
+        raise Invalid(
+            f"an appointment must end by {LATEST.date().isoformat()}", details={"field": "duration_minutes"}
+        )
     payload = {
         "appointment_id": str(uuid.uuid4()),
         "doctor_id": str(doctor_id),

@@ -167,7 +167,7 @@ def test_a_retried_booking_with_the_same_request_id_answers_with_the_same_appoin
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json()["appointment"]["id"] == first.json()["appointment"]["id"]
     assert len(events(session_factory, "appointment.confirmed")) == 1
-    assert (misuse.status_code, error(misuse)["code"]) == (409, "conflict")
+    assert (misuse.status_code, error(misuse)["code"]) == (409, "idempotency_key_reused")
 
 
 def test_a_retried_refused_booking_is_refused_again_the_same_way(client, scheduler, clinic):

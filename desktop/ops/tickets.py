@@ -9,6 +9,7 @@
 - Editing: `check_line`/`check_draft` validate as the nurse types, with the shared rules; drafts stay in
   the cache until `submit_draft` queues them.
 - Actions and the conflict inbox: thin, checked wrappers over desktop.store's mutations.
+  (Notifications live in desktop.ops.notifications.)
 
 Everything here that touches the store blocks: run it through `desktop.ops.background.Op` on the store
 worker. The functions raise what the store raises (StorageUnavailable, NotFound) and what the shared
@@ -28,7 +29,7 @@ from typing import Any
 
 from desktop.ops.booking import BookingDesk, CalendarRights, Slot, StoreCalendarQuery, offered_slots
 from desktop.store import CachedRecord, LocalStore, NotFound, OutboxEntry, TicketKey
-from desktop.store.mutations import queue_notification_read, queue_ticket_action, queue_ticket_submit
+from desktop.store.mutations import queue_ticket_action, queue_ticket_submit
 from shared.protocol import Entity, MutationName
 from shared.roles import Role
 from shared.rules import DispensingUnit, check_medication_code
@@ -763,23 +764,3 @@ def book_offered_time(
     desk = BookingDesk(StoreCalendarQuery(store), rights)
     return desk.book_instead(appointment_id=entry.entity_id, starts_at=starts_at)
 
-
-# ---- notifications ----
-
-
-def unread_notifications(store: LocalStore) -> list[CachedRecord]:
-    """The signed-in person's unread notifications (the server writes only theirs), oldest first."""
-    unread = [n for n in store.records(Entity.NOTIFICATION) if not n.data.get("read_at")]
-    return sorted(unread, key=lambda n: (str(n.data.get("created_at") or ""), str(n.id)))
-
-
-def mark_notifications_read(store: LocalStore, notification_ids: Iterable[uuid.UUID]) -> int:
-    """Queue a read mark for each; returns how many were queued. Already-read ones are skipped."""
-    queued = 0
-    for notification_id in notification_ids:
-        record = store.record(Entity.NOTIFICATION, notification_id)
-        if record is None or record.data.get("read_at"):
-            continue
-        queue_notification_read(store, notification_id=notification_id)
-        queued += 1
-    return queued

@@ -19,8 +19,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon
 
 from desktop.ops.background import Op
+from desktop.ops.notifications import mark_notifications_read, unread_notifications
 from desktop.ops.session import DesktopContext
-from desktop.ops.tickets import mark_notifications_read, unread_notifications
 from desktop.store import CachedRecord
 
 CHECK_DELAY_MS = 400

@@ -900,6 +900,37 @@
         <source>&amp;Quit</source>
         <translation>&amp;Fechar o WardDesk</translation>
     </message>
+    <message numerus="yes">
+        <source>%n changes made here have not reached the server yet.</source>
+        <translation>
+            <numerusform>%n alteração feita aqui ainda não chegou ao servidor.</numerusform>
+            <numerusform>%n alterações feitas aqui ainda não chegaram ao servidor.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Changes not sent yet</source>
+        <translation>Alterações ainda não enviadas</translation>
+    </message>
+    <message>
+        <source>If you sign out now they stay on this computer and are sent only when you sign in here again: until then nobody else sees them. Stay signed in until the status bar shows nothing queued, or sign out anyway.</source>
+        <translation>Se você sair agora, elas ficam neste computador e só são enviadas quando você entrar aqui de novo: até lá ninguém mais as vê. Continue conectado até a barra de status não mostrar nada na fila, ou saia mesmo assim.</translation>
+    </message>
+    <message>
+        <source>Stay signed in</source>
+        <translation>Continuar conectado</translation>
+    </message>
+    <message>
+        <source>Sign out anyway</source>
+        <translation>Sair mesmo assim</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Exibir</translation>
+    </message>
+    <message>
+        <source>&amp;Notifications</source>
+        <translation>&amp;Notificações</translation>
+    </message>
 </context>
 <context>
     <name>MultiDoctorDayView</name>
@@ -2818,6 +2849,121 @@
         <source>and {count} more</source>
         <translation>e mais {count}</translation>
     </message>
+    <message numerus="yes">
+        <source>%n unread</source>
+        <translation>
+            <numerusform>%n não lida</numerusform>
+            <numerusform>%n não lidas</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Refill ticket approved</source>
+        <translation>Pedido de reposição aprovado</translation>
+    </message>
+    <message>
+        <source>Refill ticket rejected</source>
+        <translation>Pedido de reposição recusado</translation>
+    </message>
+    <message>
+        <source>Refill ticket being prepared</source>
+        <translation>Pedido de reposição em preparo</translation>
+    </message>
+    <message>
+        <source>Refill ticket dispatched</source>
+        <translation>Pedido de reposição enviado</translation>
+    </message>
+    <message>
+        <source>Refill ticket partly dispatched</source>
+        <translation>Pedido de reposição enviado em parte</translation>
+    </message>
+    <message>
+        <source>Refill ticket received</source>
+        <translation>Pedido de reposição recebido</translation>
+    </message>
+    <message>
+        <source>Refill ticket closed</source>
+        <translation>Pedido de reposição encerrado</translation>
+    </message>
+    <message>
+        <source>Refill ticket cancelled</source>
+        <translation>Pedido de reposição cancelado</translation>
+    </message>
+    <message>
+        <source>Refill ticket changed</source>
+        <translation>Pedido de reposição alterado</translation>
+    </message>
+    <message>
+        <source>Discrepancy reported on a refill ticket</source>
+        <translation>Divergência informada em um pedido de reposição</translation>
+    </message>
+    <message>
+        <source>Appointment confirmed</source>
+        <translation>Consulta confirmada</translation>
+    </message>
+    <message>
+        <source>Appointment moved</source>
+        <translation>Consulta remarcada</translation>
+    </message>
+    <message>
+        <source>Appointment request refused</source>
+        <translation>Pedido de consulta recusado</translation>
+    </message>
+    <message>
+        <source>Appointment could not be kept</source>
+        <translation>Não foi possível manter a consulta</translation>
+    </message>
+    <message>
+        <source>Update</source>
+        <translation>Atualização</translation>
+    </message>
+    <message>
+        <source>unread</source>
+        <translation>não lida</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>lida</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Notificações</translation>
+    </message>
+    <message>
+        <source>Notifications ({unread}) · Ctrl+Shift+N</source>
+        <translation>Notificações ({unread}) · Ctrl+Shift+N</translation>
+    </message>
+    <message>
+        <source>Notification centre</source>
+        <translation>Central de notificações</translation>
+    </message>
+    <message>
+        <source>Mark all read</source>
+        <translation>Marcar todas como lidas</translation>
+    </message>
+    <message>
+        <source>Mark all notifications read</source>
+        <translation>Marcar todas as notificações como lidas</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Fechar</translation>
+    </message>
+    <message>
+        <source>Close the notification centre</source>
+        <translation>Fechar a central de notificações</translation>
+    </message>
+    <message>
+        <source>Notifications, newest first</source>
+        <translation>Notificações, as mais recentes primeiro</translation>
+    </message>
+    <message>
+        <source>Nothing yet. When someone else changes your refill tickets or bookings, it appears here.</source>
+        <translation>Nada por enquanto. Quando outra pessoa alterar seus pedidos de reposição ou suas marcações, isso aparece aqui.</translation>
+    </message>
+    <message>
+        <source>Enter or double-click opens what a notification is about.</source>
+        <translation>Enter ou clique duplo abre o assunto da notificação.</translation>
+    </message>
 </context>
 <context>
     <name>Appointment</name>
@@ -2840,6 +2986,20 @@
         <location filename="../../desktop/ui/calendar/model.py" line="33"/>
         <source>Reason: {reason}</source>
         <translation>Motivo: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>Dates</name>
+    <message numerus="yes">
+        <source>%n years</source>
+        <translation>
+            <numerusform>%n ano</numerusform>
+            <numerusform>%n anos</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{date} ({age})</source>
+        <translation>{date} ({age})</translation>
     </message>
 </context>
 </TS>

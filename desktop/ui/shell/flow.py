@@ -98,6 +98,7 @@ class ShellFlow(QObject):
             username=self._settings.last_username if username is None else username,
         )
         window.signedIn.connect(self._signed_in)
+        window.server.setReadOnly(self._settings.locked("server_url"))  # IT locked the address
         self.sign_in_window = window
         vault = self._vault
         Op(window, lambda: vault.available).success(window.show_keyring_state).run_on(
@@ -176,6 +177,7 @@ class ShellFlow(QObject):
         window.close_for_sign_out()
         self._retire(window)
         vault, transport = self._vault, self._transport
+        runner.setParent(None)  # it outlives this flow if the app quits while the sign-out finishes
 
         def leave() -> None:
             runner.stop()

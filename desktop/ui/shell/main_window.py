@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,17 +21,20 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.ops.background import Op
 from desktop.ops.session import DesktopContext, DesktopSession, password_matches
 from desktop.settings import DesktopSettings
 from desktop.sync import Connection, PullProgress, SyncStatus
 from desktop.ui.notify import TrayNotifier
 from desktop.ui.shell.lock_screen import IdleWatcher, LockScreen
+from desktop.ui.shell.notification_centre import NotificationBell, NotificationCentre
 from desktop.ui.shell.screens import Screen, role_label, screens_for
 from desktop.ui.shell.status_bar import SyncStatusButton
 from desktop.ui.shell.sync_list import SyncListDialog
@@ -202,11 +205,21 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(0)
         self.navigation.setVisible(len(self._allowed) > 1)
 
+        # -- the notification centre: a bell with the unread count, a panel on the right
+        self.notification_centre = NotificationCentre(context, parent=workspace)
+        self.notification_centre.hide()
+        self.bell = NotificationBell(self)
+        self.bell.toggled.connect(self.show_notifications)
+        self.notification_centre.unreadChanged.connect(self.bell.set_unread)
+        self.notification_centre.openRequested.connect(self.open_record)
+        self.notification_centre.closeRequested.connect(lambda: self.show_notifications(False))
+
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         body.addWidget(self.navigation)
         body.addWidget(self.screens, 1)
+        body.addWidget(self.notification_centre)
         column = QVBoxLayout(workspace)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
@@ -253,6 +266,7 @@ class MainWindow(QMainWindow):
         # -- tray: changes to my tickets and bookings, also those that arrived while I was away
         self.notifier = TrayNotifier(context, parent=self)
         self.notifier.openRequested.connect(self.open_record)
+        self.notifier.markedRead.connect(lambda _count: self.notification_centre.refresh())
 
         # -- menu
         menu = self.menuBar().addMenu(self.tr("&Session"))
@@ -260,13 +274,23 @@ class MainWindow(QMainWindow):
             self.tr("&Lock"), self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock
         )
         switch = QAction(self.tr("S&witch user"), self, triggered=self.switchUserRequested)
-        sign_out = QAction(self.tr("Sign &out"), self, triggered=self.signOutRequested)
+        sign_out = QAction(self.tr("Sign &out"), self, triggered=self.request_sign_out)
         quit_action = QAction(
             self.tr("&Quit"), self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close
         )
         menu.addActions([self.lock_action, switch, sign_out])
         menu.addSeparator()
         menu.addAction(quit_action)
+        view = self.menuBar().addMenu(self.tr("&View"))
+        self.notifications_action = QAction(
+            self.tr("&Notifications"),
+            self,
+            shortcut=QKeySequence("Ctrl+Shift+N"),
+            triggered=lambda: self.show_notifications(not self.notification_centre.isVisible()),
+        )
+        view.addAction(self.notifications_action)
+        self.menuBar().setCornerWidget(self.bell, Qt.Corner.TopRightCorner)
+        self.sign_out_warning: QMessageBox | None = None
 
         geometry = settings.window_geometry
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
@@ -305,6 +329,15 @@ class MainWindow(QMainWindow):
                 self.raise_()
                 self.activateWindow()
                 return
+
+    def show_notifications(self, shown: bool = True) -> None:
+        """Open (keyboard on the newest entry) or close the notification centre."""
+        self.notification_centre.setVisible(shown)
+        if self.bell.isChecked() != shown:
+            self.bell.setChecked(shown)
+        if shown:
+            self.notification_centre.refresh()
+            self.notification_centre.focus_list()
 
     # -- locking
 
@@ -356,6 +389,53 @@ class MainWindow(QMainWindow):
         self._sync_list.raise_()
 
     # -- leaving
+
+    def request_sign_out(self) -> None:
+        """Sign out, after a warning when changes made here have not reached the server yet: they would
+        wait on this computer until this person signs in here again, and nobody else would see them."""
+        store = self._context.store
+        Op(self, store.counts).success(self._counted_for_sign_out).run_on(
+            self._context.executors.store, executors=self._context.executors
+        )
+
+    def _counted_for_sign_out(self, counts: object) -> None:
+        waiting = getattr(counts, "queued", 0)
+        if not waiting:
+            self.signOutRequested.emit()
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Changes not sent yet"))
+        box.setText(
+            QCoreApplication.translate(
+                "MainWindow", "%n changes made here have not reached the server yet.", None, waiting
+            )
+        )
+        box.setInformativeText(
+            self.tr(
+                "If you sign out now they stay on this computer and are sent only when you sign in here "
+                "again: until then nobody else sees them. Stay signed in until the status bar shows "
+                "nothing queued, or sign out anyway."
+            )
+        )
+        stay = box.addButton(self.tr("Stay signed in"), QMessageBox.ButtonRole.RejectRole)
+        leave = box.addButton(self.tr("Sign out anyway"), QMessageBox.ButtonRole.DestructiveRole)
+        stay.setAccessibleName(self.tr("Stay signed in"))
+        leave.setAccessibleName(self.tr("Sign out anyway"))
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(button: object) -> None:
+            self.sign_out_warning = None
+            if button is leave:
+                self.signOutRequested.emit()
+            else:
+                self._context.sync.wake()  # try again to send them now
+
+        box.buttonClicked.connect(chosen)
+        self.sign_out_warning = box
+        box.open()
 
     def close_for_sign_out(self) -> None:
         """Close without asking the app to quit: the sign-in window comes next."""

@@ -1,6 +1,7 @@
 """English and Brazilian Portuguese: choosing the language and loading its compiled translations.
 
-The .ts sources live in resources/translations/; the .qm files are build outputs. `make translations`
+The .ts sources live in resources/translations/ (warddesk_en.ts holds only English plural forms, for
+the `%n` strings); the .qm files are build outputs. `make translations`
 builds them next to the sources; when they are missing or older than their source, the app compiles
 them at start into the user's cache folder with PySide6's lrelease.
 """
@@ -63,9 +64,15 @@ def compiled_translation(language: str, *, cache_dir: Path) -> Path | None:
 def install_translations(app: QCoreApplication, language: str, *, cache_dir: Path) -> list[QTranslator]:
     """Make `language` the app's language and locale (dates, times, numbers). Keep the result alive."""
     QLocale.setDefault(QLocale(language))
-    if language == SOURCE_LANGUAGE:
-        return []
     installed: list[QTranslator] = []
+    if language == SOURCE_LANGUAGE:
+        # English needs only its plural forms ("%n tickets shown" -> "1 ticket shown").
+        path = compiled_translation(SOURCE_LANGUAGE, cache_dir=cache_dir)
+        plurals = QTranslator(app)
+        if path is not None and plurals.load(str(path)):
+            app.installTranslator(plurals)
+            installed.append(plurals)
+        return installed
     qt_own = QTranslator(app)  # Qt's standard buttons and dialogs
     if qt_own.load(
         QLocale(language), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)

@@ -431,6 +431,21 @@ class StoreCalendarQuery:
                 windows.append(OpenWindow(doctor_id=doctor_id, starts_at=opens, ends_at=closes))
         return windows
 
+    def patient_appointments(
+        self, patient_id: uuid.UUID, starts_at: datetime, ends_at: datetime
+    ) -> list[AppointmentItem]:
+        """The patient's cached appointments that overlap [starts_at, ends_at) and still take that time
+        (requested, held or confirmed): booking another one there would be refused by the server."""
+        records = self._store.appointments(starts_from=starts_at - LONGEST_APPOINTMENT, starts_before=ends_at)
+        found = []
+        for record in records:
+            if str(record.data.get("patient_id")) != str(patient_id):
+                continue
+            item = self._item(record)
+            if item is not None and item.ends_at > starts_at and item.status in BUSY:
+                found.append(item)
+        return found
+
     def is_open(self, doctor_id: uuid.UUID, starts_at: datetime, ends_at: datetime) -> bool:
         """Whether the doctor's cached availability covers [starts_at, ends_at) whole."""
         schedule = self.schedule(doctor_id)

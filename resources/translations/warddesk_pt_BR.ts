@@ -389,6 +389,14 @@
         <source>Appointment with {doctor}</source>
         <translation>Consulta com {doctor}</translation>
     </message>
+    <message>
+        <source>Patient already booked</source>
+        <translation>Paciente já marcado</translation>
+    </message>
+    <message>
+        <source>{patient} already has an appointment at this time ({start}–{end}): the server will refuse a second one. Choose another time, or move the other appointment first.</source>
+        <translation>{patient} já tem uma consulta neste horário ({start}–{end}): o servidor vai recusar uma segunda. Escolha outro horário ou remarque antes a outra consulta.</translation>
+    </message>
 </context>
 <context>
     <name>CalendarCanvas</name>
@@ -659,6 +667,14 @@
         <location filename="../../desktop/ui/calendar/screen.py" line="591"/>
         <source>The change was not saved: {detail}</source>
         <translation>A alteração não foi salva: {detail}</translation>
+    </message>
+    <message>
+        <source>Not booked: the server refused {patient}, {when}. Open it in the calendar to see why and to pick one of the next free times.</source>
+        <translation>Não marcada: o servidor recusou {patient}, {when}. Abra-a no calendário para ver o motivo e escolher um dos próximos horários livres.</translation>
+    </message>
+    <message>
+        <source>Confirmed: {patient}, {when}.</source>
+        <translation>Confirmada: {patient}, {when}.</translation>
     </message>
 </context>
 <context>

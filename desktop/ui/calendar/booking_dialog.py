@@ -38,7 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ops.booking import PatientIndex, PatientMatch, RoomChoice
-from desktop.ops.calendar import DoctorColumn, local_instant
+from desktop.ops.calendar import AppointmentItem, DoctorColumn, local_instant
+from desktop.ui.dates import birth_date_with_age, date_format
 
 _Index = QModelIndex | QPersistentModelIndex
 PatientRole = Qt.ItemDataRole.UserRole + 1
@@ -103,7 +104,8 @@ def clock(locale: QLocale, value: datetime) -> str:
 
 
 def short_day(locale: QLocale, day: date, *, weekday: bool = False) -> str:
-    pattern = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    """The day in the locale's short form, the year in full."""
+    pattern = date_format(locale)
     return locale.toString(qdate(day), f"ddd {pattern}" if weekday else pattern)
 
 
@@ -124,11 +126,13 @@ class BookingDialog(QDialog):
         slot_minutes: int = 20,
         offline: bool = False,
         is_open: Callable[[datetime, datetime], bool] | None = None,
+        patient_busy: Callable[[uuid.UUID, datetime, datetime], Sequence[AppointmentItem]] | None = None,
         locale: QLocale | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._doctor = doctor
+        self._patient_busy = patient_busy
         self._locale = locale if locale is not None else QLocale()
         self._is_open = is_open
         self._patient: PatientMatch | None = None
@@ -162,7 +166,7 @@ class BookingDialog(QDialog):
         self.date_edit = QDateEdit(qdate(local.date()), self)
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setLocale(self._locale)
-        self.date_edit.setDisplayFormat(self._locale.dateFormat(QLocale.FormatType.ShortFormat))
+        self.date_edit.setDisplayFormat(date_format(self._locale))
         self.date_edit.setAccessibleName(self.tr("Date"))
         self.time_edit = QTimeEdit(QTime(local.hour, local.minute), self)
         self.time_edit.setLocale(self._locale)
@@ -190,6 +194,11 @@ class BookingDialog(QDialog):
         self.hours_warning = QLabel(self)
         self.hours_warning.setWordWrap(True)
         self.hours_warning.setStyleSheet("color: #9A3412;")
+        self.patient_warning = QLabel(self)
+        self.patient_warning.setWordWrap(True)
+        self.patient_warning.setStyleSheet("color: #9A3412;")
+        self.patient_warning.setAccessibleName(self.tr("Patient already booked"))
+        self.patient_warning.hide()
         self.offline_notice = QLabel(self)
         self.offline_notice.setWordWrap(True)
         if offline:
@@ -225,6 +234,7 @@ class BookingDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.hours_warning)
+        layout.addWidget(self.patient_warning)
         layout.addWidget(self.offline_notice)
         layout.addWidget(self.buttons)
 
@@ -265,10 +275,13 @@ class BookingDialog(QDialog):
         self._refresh()
 
     def _born(self, patient: PatientMatch) -> str:
+        """The birth date in full with the age on the appointment's day: "08/06/1999 (26 years)"."""
         try:
-            return short_day(self._locale, date.fromisoformat(patient.birth_date))
+            born = date.fromisoformat(patient.birth_date)
         except ValueError:
             return patient.birth_date
+        on = self.starts_at().astimezone(self._doctor.zone).date()
+        return birth_date_with_age(born, today=on, locale=self._locale)
 
     def choose_patient(self, patient: PatientMatch) -> None:
         """Pick `patient` as if chosen from the type-ahead."""
@@ -302,7 +315,31 @@ class BookingDialog(QDialog):
         else:
             self.hours_warning.setText("")
         self.hours_warning.setVisible(bool(self.hours_warning.text()))
+        self._check_patient(starts, ends)
         self.book_button.setEnabled(self._patient is not None)
+
+    def _check_patient(self, starts: datetime, ends: datetime) -> None:
+        """Warn before sending when this computer already knows the patient is booked at that time."""
+        busy = (
+            self._patient_busy(self._patient.id, starts, ends)
+            if self._patient is not None and self._patient_busy is not None
+            else ()
+        )
+        if busy:
+            first = busy[0]
+            self.patient_warning.setText(
+                self.tr(
+                    "{patient} already has an appointment at this time ({start}–{end}): the server will "
+                    "refuse a second one. Choose another time, or move the other appointment first."
+                ).format(
+                    patient=self._patient.full_name if self._patient else "",
+                    start=clock(self._locale, first.starts_at.astimezone(self._doctor.zone)),
+                    end=clock(self._locale, first.ends_at.astimezone(self._doctor.zone)),
+                )
+            )
+        else:
+            self.patient_warning.setText("")
+        self.patient_warning.setVisible(bool(busy))
 
     def choice(self) -> BookingChoice:
         """What to book. Raises ValueError when no patient is chosen."""

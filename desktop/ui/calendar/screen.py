@@ -56,6 +56,7 @@ from desktop.ui.calendar.appointment_dialogs import (
 from desktop.ui.calendar.booking_dialog import BookingDialog, short_day
 from desktop.ui.calendar.print_day import write_day_pdf
 from desktop.ui.calendar.views import CalendarPage, MultiDoctorDayView, Runner, WeekView
+from shared.booking import AppointmentStatus
 from shared.roles import Role
 
 T = TypeVar("T")
@@ -97,6 +98,7 @@ class CalendarScreen(QWidget):
         self._rooms: list[RoomChoice] = []
         self._last_synced = context.sync.status.last_synced_at
         self.page: CalendarPage | None = None
+        self._awaiting: uuid.UUID | None = None  # the booking the banner says is requested
         self.dialog: QDialog | None = None
         self.setAccessibleName(self.tr("Calendar"))
 
@@ -352,6 +354,7 @@ class CalendarScreen(QWidget):
             slot_minutes=doctor.slot_minutes,
             offline=self.offline,
             is_open=lambda start, end: self.query.is_open(doctor_id, start, end),
+            patient_busy=self.query.patient_appointments,
             locale=self._locale,
             parent=self,
         )
@@ -371,8 +374,13 @@ class CalendarScreen(QWidget):
                 room_id=choice.room_id,
                 reason=choice.reason,
             ),
-            lambda appointment_id: self._queued(appointment_id, self._requested_text()),
+            self._requested,
         )
+
+    def _requested(self, appointment_id: uuid.UUID) -> None:
+        """A booking (or a move) is on its way: the banner says so until the server's answer arrives."""
+        self._awaiting = appointment_id
+        self._queued(appointment_id, self._requested_text())
 
     def _requested_text(self) -> str:
         if self.offline:
@@ -419,7 +427,7 @@ class CalendarScreen(QWidget):
         dialog.accept()
         self._run(
             lambda: desk.book_instead(appointment_id=refused_id, starts_at=starts_at),
-            lambda appointment_id: self._queued(appointment_id, self._requested_text()),
+            self._requested,
         )
 
     def _ask_reschedule(self, details_dialog: AppointmentDetailsDialog) -> None:
@@ -442,7 +450,7 @@ class CalendarScreen(QWidget):
                 lambda: desk.reschedule(
                     appointment_id=details.id, starts_at=starts_at, duration_minutes=minutes
                 ),
-                lambda new_id: self._queued(new_id, self._requested_text()),
+                self._requested,
             )
 
         dialog.accepted.connect(move)
@@ -492,6 +500,9 @@ class CalendarScreen(QWidget):
         self.reload_directory()
         if self.page is not None:
             self.page.reload()
+        if self._awaiting is not None:
+            desk, awaited = self.desk, self._awaiting
+            self._run(lambda: desk.details(awaited), self._answered, failed=lambda _error: None)
         dialog = self.dialog
         if isinstance(dialog, AppointmentDetailsDialog):
             desk, appointment_id = self.desk, dialog.details.id
@@ -499,6 +510,24 @@ class CalendarScreen(QWidget):
                 lambda: desk.details(appointment_id),
                 lambda details: dialog.show_details(details) if self.dialog is dialog else None,
             )
+
+    def _answered(self, details: AppointmentDetails) -> None:
+        """Replace "requested" in the banner with the server's answer once it is in the cache."""
+        if details.id != self._awaiting or details.waiting_for_server:
+            return
+        self._awaiting = None
+        zone = details.doctor.zone if details.doctor else None
+        when = format_when(details.starts_at, details.ends_at, zone=zone, locale=self._locale)
+        who = details.patient.full_name if details.patient else ""
+        if details.status is AppointmentStatus.REJECTED:
+            self.notify(
+                self.tr(
+                    "Not booked: the server refused {patient}, {when}. Open it in the calendar to see why "
+                    "and to pick one of the next free times."
+                ).format(patient=who, when=when)
+            )
+        else:
+            self.notify(self.tr("Confirmed: {patient}, {when}.").format(patient=who, when=when))
 
     # ---- export and print ----
 

@@ -141,6 +141,33 @@ def test_an_offline_booking_shows_as_requested_and_turns_confirmed_when_the_serv
     qtbot.waitUntil(lambda: details.status.text() == "<b>Confirmed</b>")  # the open dialog follows
     assert not details.waiting.isVisibleTo(details)
     details.accept()
+    # The banner no longer says "requested" once the answer is in.
+    qtbot.waitUntil(lambda: screen.banner.text().startswith("Confirmed: Maria Fernandes, "))
+
+
+def test_booking_a_patient_who_already_has_an_appointment_then_warns_before_sending(
+    qtbot: QtBot, workstation: Callable[..., Workstation], english: QLocale
+) -> None:
+    station = workstation(Role.SCHEDULER)
+    screen = open_screen(qtbot, station, english)
+    starts = tomorrow_at(11)
+    dialog = click_free_slot(qtbot, screen, CARDIOLOGIST, starts)
+    dialog.choose_patient(station_patient(MARIA))
+    assert not dialog.patient_warning.isVisibleTo(dialog)
+    with qtbot.waitSignal(screen.changed, timeout=5000):
+        dialog.accept()
+
+    other = click_free_slot(qtbot, screen, NEUROLOGIST, tomorrow_at(11, 10))
+    other.choose_patient(station_patient(GONCALO))
+    assert not other.patient_warning.isVisibleTo(other)
+    other.choose_patient(station_patient(MARIA))
+    assert other.patient_warning.isVisibleTo(other)
+    assert other.patient_warning.text().startswith(
+        "Maria Fernandes already has an appointment at this time (11:00–11:20)"
+    )
+    other.time_edit.setTime(other.time_edit.time().addSecs(20 * 60))  # 11:30: after the first one
+    assert not other.patient_warning.isVisibleTo(other)
+    other.reject()
 
 
 def station_patient(patient_id: uuid.UUID) -> PatientMatch:

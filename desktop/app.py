@@ -32,6 +32,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--data-dir", type=Path, help="where users' caches live (default: the OS data folder)"
     )
+    parser.add_argument(
+        "--support-bundle",
+        nargs="?",
+        const=Path.cwd(),
+        type=Path,
+        metavar="PATH",
+        help="write a zip of logs, versions and settings for support (no patient data) and exit",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start, show the sign-in window, print that it did and exit (checks an installation)",
+    )
     return parser.parse_args(argv)
 
 
@@ -49,7 +62,16 @@ def preload_without_qt() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the desktop app until the user quits; returns the exit code."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.support_bundle is not None:
+        from desktop.support import write_support_bundle
+
+        print(write_support_bundle(args.support_bundle, data_dir=args.data_dir))
+        return 0
+    from desktop.support import configure_logging
+    from desktop.system_config import load_system_config
+
+    configure_logging()
+    system = load_system_config()
     for chatty in ("alembic", "httpx"):  # a line per migration plugin and per request: noise in a terminal
         logging.getLogger(chatty).setLevel(logging.WARNING)
     preload_without_qt()
@@ -70,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("WardDesk")
     app.setApplicationName("WardDesk")
     app.setApplicationDisplayName("WardDesk")
-    settings = DesktopSettings(QSettings())
+    settings = DesktopSettings(QSettings(), system=system)
+    if settings.locked("server_url"):
+        args.server = None  # IT's address, whatever the command line says
     if args.lang:
         settings.language = args.lang
     language = choose_language(settings.language)
@@ -94,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     wake_python.timeout.connect(lambda: None)
     wake_python.start(250)
     window = flow.show_sign_in(username=args.demo_user)
+    if args.self_test:
+
+        def report_and_quit() -> None:
+            print(f"WardDesk started: sign-in window shown={window.isVisible()}", flush=True)
+            app.exit(0 if window.isVisible() else 1)
+
+        QTimer.singleShot(0, report_and_quit)
     if args.demo_user:
         window.fill(username=args.demo_user, password=f"demo-{args.demo_user}-2026")
         window.submit()

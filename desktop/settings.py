@@ -5,17 +5,21 @@
     settings.idle_lock_minutes = 5
 
 Secrets never live here (the refresh token goes to the OS keyring). An unreadable or out-of-range value
-falls back to the option's default instead of failing the start. Settings written by an older WardDesk
+falls back to the option's default instead of failing the start. IT's system-wide file
+(desktop/system_config.py) gives an option a workstation default, or locks it: a locked option reads
+IT's value whatever the user stored, and writing it changes nothing. Settings written by an older WardDesk
 are brought forward by the functions in UPGRADES, once, in order (Picard's config upgrade scheme).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from desktop.system_config import SystemConfig
 
 T = TypeVar("T")
 
@@ -31,6 +35,17 @@ class Option(Generic[T]):
     default: T
     read: Callable[[Any], T]
     check: Callable[[T], bool] = lambda _value: True
+    name: str = field(default="", compare=False)  # the attribute's name: IT's system-wide files use it
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        object.__setattr__(self, "name", name)
+
+    def _parsed(self, raw: Any) -> T | None:
+        try:
+            value = self.read(raw)
+        except (TypeError, ValueError):
+            return None
+        return value if self.check(value) else None
 
     @overload
     def __get__(self, settings: None, owner: type) -> Option[T]: ...
@@ -41,18 +56,25 @@ class Option(Generic[T]):
     def __get__(self, settings: DesktopSettings | None, owner: type) -> Option[T] | T:
         if settings is None:
             return self
+        system = settings.system
+        if self.name in system.locked:
+            locked = self._parsed(system.locked[self.name])
+            if locked is not None:
+                return locked
         raw = settings.qsettings.value(self.key)
+        if raw is None and self.name in system.defaults:
+            raw = system.defaults[self.name]
         if raw is None:
             return self.default
-        try:
-            value = self.read(raw)
-        except (TypeError, ValueError):
-            return self.default  # hand-edited or damaged: the default is safer than failing the start
-        return value if self.check(value) else self.default
+        # Hand-edited or damaged: the default is safer than failing the start.
+        value = self._parsed(raw)
+        return self.default if value is None else value
 
     def __set__(self, settings: DesktopSettings, value: T) -> None:
         if not self.check(value):
             raise ValueError(f"{value!r} is not a valid value for {self.key}")
+        if settings.locked(self.name):
+            return  # IT's value stands
         settings.qsettings.setValue(self.key, value)
 
 
@@ -91,9 +113,19 @@ class DesktopSettings:
     last_username = Option("session/last_username", "", _text, lambda name: len(name) <= 150)
     window_geometry = Option("ui/main_window_geometry", QByteArray(), _bytes)
 
-    def __init__(self, qsettings: QSettings) -> None:
+    def __init__(self, qsettings: QSettings, *, system: SystemConfig | None = None) -> None:
         self.qsettings = qsettings
+        self.system = system if system is not None else SystemConfig()
         self.upgrade()
+
+    def locked(self, name: str) -> bool:
+        """Whether IT locked the option `name` (e.g. "server_url") with a valid value."""
+        option = getattr(type(self), name, None)
+        return (
+            isinstance(option, Option)
+            and name in self.system.locked
+            and option._parsed(self.system.locked[name]) is not None
+        )
 
     def upgrade(self) -> None:
         """Run each upgrade step newer than the stored version, in order, then record this version."""

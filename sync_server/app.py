@@ -26,6 +26,7 @@ from sync_server.health.api import router as health_router
 from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.runner import default_consumers, start_in_process
 from sync_server.privacy.api import router as privacy_router
+from sync_server.releases.api import router as releases_router
 from sync_server.sync.api import router as sync_router
 from sync_server.sync.notifier import ChangeNotifier
 from sync_server.sync.scope_refresher import start_scope_refresher
@@ -107,6 +108,7 @@ def create_app(
         tickets_router,
         alerts_router,
         sync_router,
+        releases_router,
     ):
         app.include_router(router)
     return app

@@ -48,6 +48,7 @@ from desktop.ops.tickets import (
     submit_draft,
 )
 from desktop.store import LocalStore, OutboxEntry
+from desktop.ui.dates import date_time_format
 from desktop.ui.tickets.model import CodeRole, FormularyModel
 from desktop.ui.tickets.text import format_time, priority_label, problem_text, tr, unit_label
 from shared.rules import DispensingUnit
@@ -129,9 +130,14 @@ class LineEditor(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.problems)
 
+        self.touched = False  # nothing changed since it was shown: no red marks yet
         self.medication.textChanged.connect(self._medication_typed)
-        self.quantity.textChanged.connect(self.changed)
-        self.unit.currentIndexChanged.connect(self.changed)
+        self.quantity.textChanged.connect(self._touched)
+        self.unit.currentIndexChanged.connect(self._touched)
+
+    def _touched(self, *_args: object) -> None:
+        self.touched = True
+        self.changed.emit()
 
     def value(self) -> DraftLine:
         return DraftLine(
@@ -172,7 +178,7 @@ class LineEditor(QWidget):
         item = self._formulary.get(code_of(typed, self._formulary))
         if item is not None and item.unit is not None and not self.unit.currentData():
             self._set_unit(item.unit.value)
-        self.changed.emit()
+        self._touched()
 
 
 class TicketEditorDialog(QDialog):
@@ -204,6 +210,10 @@ class TicketEditorDialog(QDialog):
         self._draft_id = draft_id
         self._dirty = False
         self._busy = False
+        # A new ticket shows no problems until something is written; a continued draft shows them at once.
+        self._touched = False
+        self._reveal = draft_id is not None
+        self._built = False
         self._lines: list[LineEditor] = []
         self._completion = FormularyModel(self, formulary)
         draft = draft or TicketDraft(ward_id=next(iter(wards), None))
@@ -234,7 +244,7 @@ class TicketEditorDialog(QDialog):
         self.needed_by = QDateTimeEdit(self)
         self.needed_by.setAccessibleName(tr("Needed by"))
         self.needed_by.setCalendarPopup(True)
-        self.needed_by.setDisplayFormat(self._locale.dateTimeFormat(QLocale.FormatType.ShortFormat))
+        self.needed_by.setDisplayFormat(date_time_format(self._locale))
         deadline = draft.needed_by or (now() + timedelta(hours=4)).replace(minute=0, second=0, microsecond=0)
         self.needed_by.setDateTime(_qt_time(deadline))
         self.has_deadline.setChecked(draft.needed_by is not None)
@@ -312,6 +322,7 @@ class TicketEditorDialog(QDialog):
         ):
             signal.connect(self._edited)
         self._dirty = False
+        self._built = True
         self.validate()
 
     # ---- contents ----
@@ -366,9 +377,11 @@ class TicketEditorDialog(QDialog):
         """Check the ticket as it stands; show every problem; enable Submit only when there is none."""
         problems, per_line = check_draft(self.value(), formulary=self._formulary, now=self._now())
         for editor in self._lines:
-            editor.show_problems(per_line.get(editor.line_id, []))
-        self.problems.setText("\n".join("⚠ " + problem_text(p) for p in problems))
-        self.problems.setVisible(bool(problems))
+            shown = self._reveal or editor.touched
+            editor.show_problems(per_line.get(editor.line_id, []) if shown else [])
+        reveal = self._reveal or self._touched or any(editor.touched for editor in self._lines)
+        self.problems.setText("\n".join("⚠ " + problem_text(p) for p in problems) if reveal else "")
+        self.problems.setVisible(bool(problems) and reveal)
         ready = not problems and not per_line
         self.submit_button.setEnabled(ready and not self._busy)
         self.submit_button.setToolTip(
@@ -380,6 +393,20 @@ class TicketEditorDialog(QDialog):
 
     def _edited(self, *_args: object) -> None:
         self._dirty = True
+        if self._built:
+            self._touched = True
+        self.validate()
+
+    def update_reference(self, *, formulary: Sequence[FormularyItem], wards: Mapping[str, str]) -> None:
+        """The cache has new reference data (the first sync has just brought the formulary and ward
+        names): offer it, name the wards, and check the ticket again, without touching what is typed."""
+        self._formulary.clear()  # in place: every line editor holds this same mapping
+        self._formulary.update({item.code: item for item in formulary})
+        self._completion.set_items(formulary)
+        for row in range(self.ward.count()):
+            name = wards.get(str(self.ward.itemData(row)))
+            if name:
+                self.ward.setItemText(row, name)
         self.validate()
 
     # ---- saving and submitting ----
@@ -392,11 +419,10 @@ class TicketEditorDialog(QDialog):
         self._dirty = False
         store = self._store
         if closing:
-            # The dialog may be deleted before the save ends: its parent (the screen) hears the result.
-            owner = self.parent() or self
-            Op(owner, lambda: save_draft(store, draft, draft_id=draft_id)).success(
-                self.draftSaved.emit if owner is self else lambda _id: None
-            ).run_on(self._executors.store, executors=self._executors)
+            # The dialog may be deleted before the save ends: its parent (the screen) owns the work.
+            Op(self.parent() or self, lambda: save_draft(store, draft, draft_id=draft_id)).run_on(
+                self._executors.store, executors=self._executors
+            )
             return
         Op(self, lambda: save_draft(store, draft, draft_id=draft_id)).success(self._saved).failure(
             self._failed
@@ -433,9 +459,13 @@ class TicketEditorDialog(QDialog):
         self.failed.emit(error)
 
     def reject(self) -> None:
-        """Closing keeps what was written: a ticket with any content is saved as a draft first."""
+        """Closing (Close, Esc, the window's X) keeps what was written: a ticket with any content is saved
+        as a draft first, and `draftSaved` tells the screen at once. The store has one worker, so the
+        screen's next read comes after this write."""
         if self._dirty and self._has_content():
             self.save(closing=True)
+            assert self._draft_id is not None
+            self.draftSaved.emit(self._draft_id)
         super().reject()
 
     def _has_content(self) -> bool:

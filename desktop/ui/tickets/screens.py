@@ -202,6 +202,7 @@ class _TicketsScreen(QWidget):
         self.index.replace(keys)
         self.model.set_names(wards=wards, medications={item.code: item.name for item in items})
         self._names_loaded(extra)
+        self._reference_loaded()
         self.apply_filters()
         self.model.invalidate()
         if self._selected is not None:
@@ -210,6 +211,9 @@ class _TicketsScreen(QWidget):
 
     def _names_loaded(self, extra: Any) -> None:
         """Fill in filter choices that depend on the cache."""
+
+    def _reference_loaded(self) -> None:
+        """Pass new ward names and formulary on to an open editor."""
 
     def _load_rows(self, ids: list[str]) -> None:
         store = self._store
@@ -420,6 +424,13 @@ class NurseTicketsScreen(_TicketsScreen):
     def _extra(self, store: Any) -> Any:
         return drafts(store)
 
+    def _reference_loaded(self) -> None:
+        if self.editor is not None:
+            self.editor.update_reference(formulary=self.formulary, wards=self._my_wards())
+
+    def _my_wards(self) -> dict[str, str]:
+        return {str(w): self.ward_names.get(str(w), str(w)) for w in self._context.user.ward_ids}
+
     def _names_loaded(self, extra: Any) -> None:
         current = self.ward_filter.currentData()
         self.ward_filter.blockSignals(True)
@@ -478,7 +489,7 @@ class NurseTicketsScreen(_TicketsScreen):
         self, draft: TicketDraft | None = None, *, draft_id: uuid.UUID | None = None
     ) -> TicketEditorDialog:
         """Open the editor for a new ticket, or to continue a draft."""
-        mine = {str(w): self.ward_names.get(str(w), str(w)) for w in self._context.user.ward_ids}
+        mine = self._my_wards()
         editor = TicketEditorDialog(
             store=self._store,
             executors=self._executors,

@@ -144,11 +144,12 @@ def desk(tmp_path: Path, executors: Executors) -> Iterator[Callable[..., Desk]]:
     """Opens desks for people; offline (a closed port) unless a server URL is given."""
     opened: list[Desk] = []
 
-    def _open(user: SignedInUser, *, server_url: str | None = None, **tokens: str) -> Desk:
+    def _open(user: SignedInUser, *, server_url: str | None = None, seed: bool = True, **tokens: str) -> Desk:
         url = server_url or f"http://127.0.0.1:{free_port()}"
         station = Desk(data_dir=tmp_path / "data", server_url=url, user=user, executors=executors, **tokens)
         opened.append(station)
-        seed_reference(opened[-1].store)
+        if seed:  # False: a cache before its first sync
+            seed_reference(opened[-1].store)
         return opened[-1]
 
     yield _open

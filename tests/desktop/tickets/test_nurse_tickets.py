@@ -24,6 +24,7 @@ from tests.desktop.tickets.conftest import (
     Desk,
     person,
     pull,
+    seed_reference,
     server_ticket,
     shown_status,
 )
@@ -96,6 +97,57 @@ def test_the_editor_explains_each_problem_as_she_types_and_submits_only_a_valid_
     second.medication.setText("PARA500")
     second.quantity.setText("10")
     assert "appears twice" in editor.problems.text() and not editor.submit_button.isEnabled()
+    editor.close()
+
+
+def test_a_new_editor_shows_no_problems_until_she_writes_something(
+    qtbot: QtBot, desk: Callable[..., Desk], english: QLocale
+) -> None:
+    nurse = desk(person(Role.NURSE))
+    screen = open_list(qtbot, nurse, english)
+    editor = new_ticket(qtbot, screen)
+    line = editor.line_editors()[0]
+    assert line.problems.isHidden() and editor.problems.isHidden()
+    assert line.medication.styleSheet() == "" and not editor.submit_button.isEnabled()
+
+    qtbot.keyClicks(line.medication, "AMOX500")
+    assert "Enter a quantity." in line.problems.text() and not line.problems.isHidden()
+    editor.close()
+
+
+def test_a_draft_closed_with_escape_is_listed_at_once(
+    qtbot: QtBot, desk: Callable[..., Desk], english: QLocale
+) -> None:
+    nurse = desk(person(Role.NURSE))
+    screen = open_list(qtbot, nurse, english)
+    editor = new_ticket(qtbot, screen)
+    qtbot.keyClicks(editor.line_editors()[0].medication, "AMOX500")
+    with qtbot.waitSignal(screen.draftsShown, timeout=5000, check_params_cb=lambda found: len(found) == 1):
+        qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert screen.editor is None
+    assert screen.drafts_list.count() == 1 and "Amoxicillin" in screen.drafts_list.item(0).text()
+
+
+def test_an_editor_opened_before_the_first_sync_names_the_ward_and_offers_the_formulary_once_it_arrives(
+    qtbot: QtBot, desk: Callable[..., Desk], english: QLocale
+) -> None:
+    nurse = desk(person(Role.NURSE), seed=False)  # the cache is still empty
+    screen = open_list(qtbot, nurse, english)
+    editor = new_ticket(qtbot, screen)
+    assert editor.ward.currentText() == str(WARD_A)  # only its id is known yet
+    line = editor.line_editors()[0]
+    line.medication.completer().setCompletionPrefix("amox")
+    assert line.medication.completer().completionCount() == 0
+
+    seed_reference(nurse.store)  # the first sync brings the wards and the formulary
+    with qtbot.waitSignal(screen.loaded, timeout=5000):
+        nurse.sync()
+    assert editor.ward.currentText() == "W3 · Internal Medicine"
+    line.medication.completer().setCompletionPrefix("amox")
+    assert line.medication.completer().completionCount() == 1
+    qtbot.keyClicks(line.medication, "AMOX500")
+    qtbot.keyClicks(line.quantity, "20")
+    assert line.unit.currentData() == "capsule" and editor.submit_button.isEnabled()
     editor.close()
 
 

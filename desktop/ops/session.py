@@ -421,6 +421,68 @@ def _session_tokens(
     )
 
 
+def renew_sign_in(
+    session: DesktopSession,
+    *,
+    password: str,
+    vault: TokenVault,
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = 10.0,
+) -> SessionTokens:
+    """Sign the same person in again after the server ended their session (revoked, signed out
+    elsewhere, expired), keeping the cache and its queued changes. Blocking.
+
+    Returns the new tokens (already in `session`; the caller resumes its sync with them). Raises
+    SignInFailed: wrong password (kind "credentials"), server unreachable ("unknown_offline"), someone
+    else's account or any other refusal ("refused").
+    """
+    try:
+        with httpx.Client(base_url=session.server_url, transport=transport, timeout=timeout) as http:
+            answer = http.post(
+                "/auth/token",
+                data={"grant_type": "password", "username": session.user.username, "password": password},
+                headers=CLIENT_HEADERS,
+            )
+    except httpx.TransportError:
+        raise SignInFailed(
+            QCoreApplication.translate(
+                "SignIn", "The server at {server} cannot be reached. Try again when the network is back."
+            ).format(server=session.server_url),
+            kind="unknown_offline",
+        ) from None
+    if answer.status_code != 200:
+        kind = "credentials" if answer.status_code in (400, 401) else "refused"
+        raise SignInFailed(_server_message(answer), kind=kind)
+    tokens = answer.json()
+    user = SignedInUser.from_server(tokens["user"])
+    if user.id != session.user.id:
+        raise SignInFailed(
+            QCoreApplication.translate("SignIn", "The server answered for another account."), kind="refused"
+        )
+    try:
+        remember_for_offline(
+            server_url=session.server_url, user=user, password=password, data_dir=session.data_dir
+        )
+    except OSError as exc:
+        log.warning("could not remember %s for offline sign-in: %s", user.username, exc)
+    in_keyring = vault.save(
+        server_url=session.server_url, username=user.username, refresh_token=tokens["refresh_token"]
+    )
+    renewed = _session_tokens(
+        server_url=session.server_url,
+        username=user.username,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        vault=vault if in_keyring else None,
+        transport=transport,
+    )
+    session.tokens.close()
+    session.tokens = renewed
+    session.offline = False
+    session.token_in_keyring = in_keyring
+    return renewed
+
+
 def sign_out(
     session: DesktopSession, *, vault: TokenVault, transport: httpx.BaseTransport | None = None
 ) -> None:
@@ -475,12 +537,18 @@ class SyncRunner(QObject):
     ) -> None:
         super().__init__(parent)
         self._executors = executors
-        self.client = SyncClient(session.server_url, tokens=session.tokens, transport=transport)
-        self.engine = SyncEngine(session.store, self.client, long_poll_seconds=long_poll_seconds)
-        self.engine.listeners.append(self.statusChanged.emit)
-        self.engine.progress_listeners.append(self.progressed.emit)
+        self._session = session
+        self._transport = transport
+        self._long_poll_seconds = long_poll_seconds
+        self._connect(session.tokens)
         self._stop = threading.Event()
         self._thread: ThreadPoolExecutor | None = None
+
+    def _connect(self, tokens: SessionTokens) -> None:
+        self.client = SyncClient(self._session.server_url, tokens=tokens, transport=self._transport)
+        self.engine = SyncEngine(self._session.store, self.client, long_poll_seconds=self._long_poll_seconds)
+        self.engine.listeners.append(self.statusChanged.emit)
+        self.engine.progress_listeners.append(self.progressed.emit)
 
     @property
     def status(self) -> SyncStatus:
@@ -496,6 +564,14 @@ class SyncRunner(QObject):
     def wake(self) -> None:
         """A local change was queued: count it and push it now."""
         self.engine.wake()
+
+    def resume(self, tokens: SessionTokens) -> None:
+        """Sync again with new tokens after the person signed in again (the engine stops when the server
+        asks for a new sign-in). The cache, and the changes queued in it, are the same."""
+        self.stop()
+        self._stop = threading.Event()
+        self._connect(tokens)
+        self.start()
 
     def stop(self) -> None:
         """Stop syncing and wait for the sync thread; closing the client cuts a long poll short."""

@@ -31,4 +31,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>SignInAgainBanner</name>
+    <message numerus="yes">
+        <source>%n changes made here are kept and will be sent then.</source>
+        <translation>
+            <numerusform>%n change made here is kept and will be sent then.</numerusform>
+            <numerusform>%n changes made here are kept and will be sent then.</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -947,6 +947,18 @@
         <source>&amp;Notifications</source>
         <translation>&amp;Notificações</translation>
     </message>
+    <message>
+        <source>The server stopped answering at {time}.</source>
+        <translation>O servidor parou de responder às {time}.</translation>
+    </message>
+    <message>
+        <source>The connection to the server was lost at {time}.</source>
+        <translation>A conexão com o servidor caiu às {time}.</translation>
+    </message>
+    <message>
+        <source>Keep working: your changes are saved on this computer and sent when it is back. Changes others make meanwhile (the pharmacy, the schedulers) reach you only then.</source>
+        <translation>Continue trabalhando: suas alterações ficam salvas neste computador e são enviadas quando ela voltar. O que outras pessoas alterarem enquanto isso (a farmácia, os agendadores) só chega até você então.</translation>
+    </message>
 </context>
 <context>
     <name>MultiDoctorDayView</name>
@@ -1122,6 +1134,14 @@
         <location filename="../../desktop/ops/session.py" line="308"/>
         <source>The server at {server} is not answering (HTTP {status}).</source>
         <translation>O servidor em {server} não está respondendo (HTTP {status}).</translation>
+    </message>
+    <message>
+        <source>The server at {server} cannot be reached. Try again when the network is back.</source>
+        <translation>O servidor em {server} não pode ser acessado. Tente de novo quando a rede voltar.</translation>
+    </message>
+    <message>
+        <source>The server answered for another account.</source>
+        <translation>O servidor respondeu por outra conta.</translation>
     </message>
 </context>
 <context>
@@ -3016,6 +3036,40 @@
     <message>
         <source>{date} ({age})</source>
         <translation>{date} ({age})</translation>
+    </message>
+</context>
+<context>
+    <name>SignInAgainBanner</name>
+    <message>
+        <source>Sign in again</source>
+        <translation>Entrar de novo</translation>
+    </message>
+    <message>
+        <source>Password of {username}</source>
+        <translation>Senha de {username}</translation>
+    </message>
+    <message>
+        <source>Password, to sign in again</source>
+        <translation>Senha, para entrar de novo</translation>
+    </message>
+    <message>
+        <source>Sign in again and resume syncing</source>
+        <translation>Entrar de novo e retomar a sincronização</translation>
+    </message>
+    <message>
+        <source>The server ended your session (it was signed out elsewhere, revoked or expired), so nothing is being sent or received. Type your password to sign in again; you keep working meanwhile.</source>
+        <translation>O servidor encerrou sua sessão (saída feita em outro lugar, revogada ou expirada), então nada está sendo enviado nem recebido. Digite sua senha para entrar de novo; enquanto isso, você continua trabalhando.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n changes made here are kept and will be sent then.</source>
+        <translation>
+            <numerusform>%n alteração feita aqui está guardada e será enviada então.</numerusform>
+            <numerusform>%n alterações feitas aqui estão guardadas e serão enviadas então.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Type your password.</source>
+        <translation>Digite sua senha.</translation>
     </message>
 </context>
 </TS>

@@ -20,10 +20,12 @@ from desktop.ops.session import (
     DesktopSession,
     SyncRunner,
     TokenVault,
+    renew_sign_in,
     sign_in,
     sign_out,
 )
 from desktop.settings import DesktopSettings
+from desktop.sync import SessionTokens
 from desktop.ui.shell.main_window import MainWindow
 from desktop.ui.shell.screens import Screen, default_screens
 from desktop.ui.shell.sign_in import SignInWindow
@@ -145,6 +147,7 @@ class ShellFlow(QObject):
             idle_lock_ms=self._idle_lock_ms,
         )
         window.signOutRequested.connect(lambda: self.sign_out(switch_user=False))
+        window.signInAgainRequested.connect(self._sign_in_again)
         window.switchUserRequested.connect(lambda: self.sign_out(switch_user=True))
         window.quitRequested.connect(self.quit)
         self.main_window = window
@@ -154,6 +157,24 @@ class ShellFlow(QObject):
             self.sign_in_window.close()
             self._retire(self.sign_in_window)
             self.sign_in_window = None
+
+    def _sign_in_again(self, password: str) -> None:
+        """The server ended the session: sign the same person in again and resume syncing in place."""
+        session, runner, window = self.session, self.runner, self.main_window
+        if session is None or runner is None or window is None:
+            return
+        vault, transport = self._vault, self._transport
+
+        def renewed(tokens: SessionTokens) -> None:
+            if self.runner is runner:
+                runner.resume(tokens)
+                window.signed_in_again()
+
+        Op(
+            window, lambda: renew_sign_in(session, password=password, vault=vault, transport=transport)
+        ).success(renewed).failure(lambda error: window.sign_in_again_failed(str(error))).run_on(
+            self._executors.network, executors=self._executors
+        )
 
     def _retire(self, widget: QWidget) -> None:
         """Delete a window later. We are usually inside one of its children's signals: dropping the last

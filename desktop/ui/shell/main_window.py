@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -36,6 +36,7 @@ from desktop.ui.notify import TrayNotifier
 from desktop.ui.shell.lock_screen import IdleWatcher, LockScreen
 from desktop.ui.shell.notification_centre import NotificationBell, NotificationCentre
 from desktop.ui.shell.screens import Screen, role_label, screens_for
+from desktop.ui.shell.session_banner import SignInAgainBanner
 from desktop.ui.shell.status_bar import SyncStatusButton
 from desktop.ui.shell.sync_list import SyncListDialog
 
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
     """Signals: `signOutRequested()`, `switchUserRequested()`, `quitRequested()`."""
 
     signOutRequested = Signal()
+    signInAgainRequested = Signal(str)  # the password, after the server ended the session
     switchUserRequested = Signal()
     quitRequested = Signal()
 
@@ -162,6 +164,9 @@ class MainWindow(QMainWindow):
         self.keyring_banner = _banner(_INFO_STYLE, workspace)
         self.keyring_banner.setAccessibleName(self.tr("Keyring notice"))
         self.initial_sync = InitialSyncBanner(workspace)
+        self.sign_in_again = SignInAgainBanner(username=user.username, parent=workspace)
+        self.sign_in_again.passwordEntered.connect(self.signInAgainRequested)
+        self._was_online = not session.offline
         if session.offline:
             self.offline_banner.setText(
                 self.tr(
@@ -223,6 +228,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(workspace)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        column.addWidget(self.sign_in_again)
         column.addWidget(self.offline_banner)
         column.addWidget(self.keyring_banner)
         column.addWidget(self.initial_sync)
@@ -371,8 +377,38 @@ class MainWindow(QMainWindow):
         if status.state is Connection.ONLINE:
             self.offline_banner.hide()  # the server is back: no longer working from the cache alone
             self.initial_sync.hide()
+            self._was_online = True
+        elif status.state is Connection.SIGN_IN_REQUIRED:
+            self.sign_in_again.show_required(queued=status.queued)
+        elif status.state in (Connection.OFFLINE, Connection.SERVER_UNAVAILABLE) and self._was_online:
+            self._was_online = False
+            self._connection_lost(status)
         if self._sync_list is not None and self._sync_list.isVisible():
             self._sync_list.refresh()
+
+    def _connection_lost(self, status: SyncStatus) -> None:
+        """Mid-shift, the server went out of reach: say what still works and what does not."""
+        now = QTime.currentTime().toString(QLocale().timeFormat(QLocale.FormatType.ShortFormat))
+        if status.state is Connection.SERVER_UNAVAILABLE:
+            lost = self.tr("The server stopped answering at {time}.").format(time=now)
+        else:
+            lost = self.tr("The connection to the server was lost at {time}.").format(time=now)
+        self.offline_banner.setText(
+            lost
+            + " "
+            + self.tr(
+                "Keep working: your changes are saved on this computer and sent when it is back. Changes "
+                "others make meanwhile (the pharmacy, the schedulers) reach you only then."
+            )
+        )
+        self.offline_banner.show()
+
+    def signed_in_again(self) -> None:
+        """The new session works: syncing resumes (the runner was given the new tokens)."""
+        self.sign_in_again.signed_in()
+
+    def sign_in_again_failed(self, text: str) -> None:
+        self.sign_in_again.show_failure(text)
 
     def _sync_progressed(self, progress: PullProgress) -> None:
         self.sync_status.show_progress(progress)

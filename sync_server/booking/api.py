@@ -43,7 +43,7 @@ from sync_server.booking.schemas import (
 )
 from sync_server.core.clock import Now
 from sync_server.core.context import Client, ClientInfo, DbSession
-from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
+from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied, error_response
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.privacy.service import PatientScope
 
@@ -86,11 +86,12 @@ def _refusal(saga: BookingSaga) -> AppError:
 
 
 def _finish(session: Session, saga: BookingSaga) -> Response:
-    """201 when done, 202 while running, the typed refusal when compensated."""
+    """201 when done, 202 while running, the typed refusal when compensated. The refusal is an answer,
+    not an exception: the request's transaction still commits the rejected request and its event."""
     if saga.status == SagaStatus.COMPENSATED:
-        raise _refusal(saga)
+        refusal = _refusal(saga)
+        return error_response(refusal.status_code, refusal.code, refusal.message, details=refusal.details)
     answer = _answer(session, saga)
-    session.commit()
     # Serialised here, on the request's worker thread: the answer was just built from our own rows,
     # so FastAPI's second validation (one more thread-pool hop per booking) would add nothing.
     return Response(
@@ -112,7 +113,7 @@ def request_fingerprint(what: str, body: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _start(
+def start_booking(
     session: Session,
     *,
     engine: SagaEngine,
@@ -120,50 +121,56 @@ def _start(
     client: ClientInfo,
     kind: SagaKind,
     plan: tuple[dict[str, Any], AppError | None],
-    action: str,
-    audit_details: dict[str, Any],
     fingerprint: str,
+    audit_details: dict[str, Any],
+    deadline: float | None,
 ) -> BookingSaga:
-    """Validate-step transaction: the saga, the audit entries and any early rejection, committed."""
+    """Start a booking or a reschedule and run it to its end in the caller's transaction (which the
+    caller commits): the one way a booking starts, for the HTTP API and for the sync push alike.
+
+    Raises IntegrityError when this person already used the plan's client_request_id."""
     payload, refusal = plan
     payload["request"] = fingerprint
-    saga = engine.begin(
+    saga = engine.start(
         session,
         kind=kind,
         payload=payload,
         started_by=actor.user_id,
         client_request_id=payload["client_request_id"],
         refusal=refusal,
+        deadline=deadline,
     )
-    audit.record(
-        session,
-        actor=actor,
-        client=client,
-        action=action,
-        entity="appointment",
-        entity_id=payload["appointment_id"],
-        details={"saga_id": str(saga.id), **audit_details},
-    )
-    if payload["overbooked"]:
-        audit.record(
-            session,
+    rows = [
+        audit.entry_row(
             actor=actor,
             client=client,
-            action="appointment.overbook",
+            action=f"appointment.{kind.value}",
             entity="appointment",
             entity_id=payload["appointment_id"],
-            details={"reason": payload["overbook_reason"]},
+            details={"saga_id": str(saga.id), **audit_details},
         )
-    session.commit()
+    ]
+    if payload["overbooked"]:
+        rows.append(
+            audit.entry_row(
+                actor=actor,
+                client=client,
+                action="appointment.overbook",
+                entity="appointment",
+                entity_id=payload["appointment_id"],
+                details={"reason": payload["overbook_reason"]},
+            )
+        )
+    audit.record_rows(session, rows)
     return saga
 
 
 def _replay(
     session: Session, *, engine: SagaEngine, actor: Actor, key: str | None, expected: dict[str, Any]
 ) -> BookingSaga | None:
-    """The saga an earlier call with the same idempotency key started, resumed if it was abandoned.
+    """The saga an earlier call with the same idempotency key started, resumed if it was left running.
 
-    Raises Conflict when the key was used for a different request."""
+    Raises IdempotencyKeyReused when the key was used for a different request."""
     if key is None:
         return None
     saga = repository.saga_by_request(session, started_by=actor.user_id, client_request_id=key)
@@ -182,17 +189,14 @@ def _replay(
             " request, or the same request unchanged to learn its outcome",
             details={"saga_id": str(saga.id), "client_request_id": key},
         )
-    session.commit()
-    if saga.status in (SagaStatus.RUNNING, SagaStatus.COMPENSATING):
-        engine.claim(session, saga)
+    if saga.status in (SagaStatus.RUNNING, SagaStatus.COMPENSATING) and engine.claim(session, saga):
+        engine.drive(session, saga, deadline=_deadline(engine))
     return saga
 
 
-def _run(session: Session, engine: SagaEngine, saga: BookingSaga, request: Request) -> BookingSaga:
-    wait = request.app.state.settings.booking_inline_wait_seconds
-    if saga.status in (SagaStatus.RUNNING, SagaStatus.COMPENSATING) and saga.lease_owner == engine.owner:
-        engine.drive(session, saga, deadline=time.monotonic() + wait)
-    return saga
+def _deadline(engine: SagaEngine) -> float:
+    """How long a booking call waits for its outcome (then it answers 202 and the runner goes on)."""
+    return time.monotonic() + engine.settings.booking_inline_wait_seconds
 
 
 def _start_or_replay(
@@ -213,14 +217,8 @@ def _start_or_replay(
     """
     try:
         return start()
-    except IntegrityError:
+    except (IntegrityError, AppError):
         # The key was used before, or two calls with the same key raced: the other one started it.
-        session.rollback()
-        saga = _replay(session, engine=engine, actor=actor, key=key, expected=expected)
-        if saga is None:
-            raise
-        return saga
-    except AppError:
         session.rollback()
         saga = _replay(session, engine=engine, actor=actor, key=key, expected=expected)
         if saga is None:
@@ -241,13 +239,13 @@ def book(
     client: Client,
     body: BookingRequest,
     request: Request,
+    now: Now,
 ) -> Response:
-    """Hold the slot, then confirm it. 409 slot_taken / patient_double_booked / outside_availability
-    name what is in the way and offer the doctor's next free slots. A retry with the same
+    """Hold the slot and confirm it, in one transaction. 409 slot_taken / patient_double_booked /
+    outside_availability name what is in the way and offer the doctor's next free slots. A retry with the same
     client_request_id and the same body answers with the same booking; the same key with any other
     body is 409 idempotency_key_reused."""
     engine = _engine(request)
-    now = datetime.now(UTC)
     expected = {
         "doctor_id": str(body.doctor_id),
         "patient_id": str(body.patient_id),
@@ -257,22 +255,22 @@ def book(
 
     def start() -> BookingSaga:
         plan = rules.plan_booking(session, actor=actor, body=body, now=now)
-        return _start(
+        return start_booking(
             session,
             engine=engine,
             actor=actor,
             client=client,
             kind=SagaKind.BOOK,
             plan=plan,
-            action="appointment.book",
-            audit_details={"overbook": body.overbook},
             fingerprint=expected["request"],
+            audit_details={"overbook": body.overbook},
+            deadline=_deadline(engine),
         )
 
     saga = _start_or_replay(
         session, engine=engine, actor=actor, key=body.client_request_id, expected=expected, start=start
     )
-    return _finish(session, _run(session, engine, saga, request))
+    return _finish(session, saga)
 
 
 @router.post(
@@ -289,11 +287,11 @@ def reschedule(
     appointment_id: uuid.UUID,
     body: RescheduleRequest,
     request: Request,
+    now: Now,
 ) -> Response:
-    """Hold and confirm the new slot, then cancel the old appointment. If the new slot cannot be had,
-    the old appointment stays exactly as it was. Answers with the new appointment."""
+    """Hold and confirm the new slot and cancel the old appointment, in one transaction. If the new
+    slot cannot be had, the old appointment stays exactly as it was. Answers with the new appointment."""
     engine = _engine(request)
-    now = datetime.now(UTC)
     expected = {
         "previous_appointment_id": str(appointment_id),
         "starts_at": rules.iso(body.starts_at),
@@ -305,22 +303,22 @@ def reschedule(
         if old is None:
             raise NotFound(f"no appointment {appointment_id}")
         plan = rules.plan_reschedule(session, actor=actor, old=old, body=body, now=now)
-        return _start(
+        return start_booking(
             session,
             engine=engine,
             actor=actor,
             client=client,
             kind=SagaKind.RESCHEDULE,
             plan=plan,
-            action="appointment.reschedule",
-            audit_details={"from": str(appointment_id), "overbook": body.overbook},
             fingerprint=expected["request"],
+            audit_details={"from": str(appointment_id), "overbook": body.overbook},
+            deadline=_deadline(engine),
         )
 
     saga = _start_or_replay(
         session, engine=engine, actor=actor, key=body.client_request_id, expected=expected, start=start
     )
-    return _finish(session, _run(session, engine, saga, request))
+    return _finish(session, saga)
 
 
 @router.get("/sagas/{saga_id}", response_model=BookingAnswer, responses=errors(*AUTHED, 404))

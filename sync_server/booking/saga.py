@@ -47,6 +47,7 @@ from sync_server.booking.models import (
 )
 from sync_server.core.config import Settings
 from sync_server.core.errors import AppError, Invalid
+from sync_server.core.retry import backoff_seconds
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +228,29 @@ def _swap(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime
     _link_and_announce(session, saga, new)
 
 
-# (kind, step) -> (effects, next step or None when the saga is then done)
+def _book(engine: SagaEngine, session: Session, saga: BookingSaga, now: datetime) -> None:
+    """Hold and confirm fused: nothing outside PostgreSQL sits between them, so the slot is written
+    confirmed at once (the exclusion constraints speak here, 23P01)."""
+    values = _appointment_values(saga, S.CONFIRMED)
+    values["version"] = 1
+    confirmed = repository.insert_appointment(session, values)
+    rules.emit_event(session, EventType.APPOINTMENT_CONFIRMED, confirmed, saga.payload["people"])
+    session.info[_WRITTEN] = confirmed
+
+
+# A fresh saga's one local step: what used to be hold -> confirm (-> cancel_old), now one transaction.
+FUSED = {SagaKind.BOOK: "book", SagaKind.RESCHEDULE: "move"}
+# The steps a fused step stands for, kept in the saga's outcome as its history.
+FUSED_HISTORY = {
+    SagaKind.BOOK: ["validate", "hold", "confirm"],
+    SagaKind.RESCHEDULE: ["validate", "hold", "confirm", "cancel_old"],
+}
+
+# (kind, step) -> (effects, next step or None when the saga is then done). hold, confirm, cancel_old and
+# swap are the steps of sagas started by earlier versions, still resumed after an upgrade.
 STEPS: dict[tuple[str, str], tuple[StepFn, str | None]] = {
+    (SagaKind.BOOK, "book"): (_book, None),
+    (SagaKind.RESCHEDULE, "move"): (_swap, None),
     (SagaKind.BOOK, "hold"): (_hold, "confirm"),
     (SagaKind.BOOK, "confirm"): (_confirm, None),
     (SagaKind.RESCHEDULE, "hold"): (_hold, "confirm"),
@@ -272,11 +294,12 @@ class SagaEngine:
         started_by: uuid.UUID | None,
         client_request_id: str | None,
         refusal: AppError | None = None,
+        step: str | None = None,
     ) -> BookingSaga:
         """Add a new saga, leased to this executor, to the caller's transaction. With a `refusal` found
         while validating, the saga is compensated at once in that same transaction."""
         now = utcnow()
-        first = "swap" if payload.get("swap") else "hold"
+        first = step or ("swap" if payload.get("swap") else "hold")
         saga = BookingSaga(
             id=uuid.uuid4(),
             kind=kind.value,
@@ -295,6 +318,103 @@ class SagaEngine:
         if refusal is not None:
             self._release(session, saga, refusal, now)
         return saga
+
+    def start(
+        self,
+        session: Session,
+        *,
+        kind: SagaKind,
+        payload: dict[str, Any],
+        started_by: uuid.UUID | None,
+        client_request_id: str | None,
+        refusal: AppError | None = None,
+        deadline: float | None = None,
+    ) -> BookingSaga:
+        """Start a saga and run it to its end in the caller's transaction, which the caller commits
+        (a request's, or a sync push's). Its local steps run as one: a refusal (slot taken, outside
+        hours...) compensates in the same transaction; a temporary failure is retried here until
+        `deadline` (time.monotonic()), then left running for the recovery runner.
+
+        Raises IntegrityError when the caller already started a saga with this client_request_id (the
+        caller answers with that one)."""
+        saga = self.begin(
+            session,
+            kind=kind,
+            payload=payload,
+            started_by=started_by,
+            client_request_id=client_request_id,
+            refusal=refusal,
+            step=FUSED[kind],
+        )
+        if refusal is not None:
+            session.flush()
+            return saga
+        session.flush()  # the saga row, unique per (started_by, client_request_id): a replay stops here
+        step = saga.step
+        fn, _ = STEPS[(saga.kind, step)]
+        while True:
+            self._crash_point(saga.kind, step, "before")
+            now = utcnow()
+            savepoint = session.begin_nested()
+            try:
+                fn(self, session, saga, now)
+                savepoint.commit()
+            except Refused as refused:
+                savepoint.rollback()
+                self._release(session, saga, refused.error, now)
+                return saga
+            except DBAPIError as exc:
+                savepoint.rollback()
+                session.info.pop(_WRITTEN, None)
+                if self._refused_at_once(session, saga, exc):
+                    return saga
+                if not self._retry_inline(saga, exc, deadline):
+                    return saga
+                continue
+            saga.status = SagaStatus.SUCCEEDED.value
+            saga.step = "done"
+            saga.outcome = {
+                "result": "succeeded",
+                "appointment_id": str(saga.appointment_id),
+                "steps": FUSED_HISTORY[SagaKind(saga.kind)],
+            }
+            saga.lease_owner = saga.lease_expires_at = None
+            session.flush()
+            self._crash_point(saga.kind, step, "after")
+            return saga
+
+    def _refused_at_once(self, session: Session, saga: BookingSaga, exc: DBAPIError) -> bool:
+        """A permanent failure of a fused step: compensate in the caller's transaction (True)."""
+        kind, constraint = _classify(exc)
+        if kind == "integrity":
+            error: AppError = Invalid(
+                "the booking refers to something that no longer exists or is a duplicate",
+                details={"constraint": constraint},
+            )
+            self._release(session, saga, error, utcnow(), keep_row=False)
+            return True
+        if kind == "overlap" or kind == "deadlock":
+            refusal = rules.overlap_refusal(session, saga.payload, constraint=constraint, now=utcnow())
+            if refusal is not None:
+                self._release(session, saga, refusal, utcnow())
+                return True
+        return False
+
+    def _retry_inline(self, saga: BookingSaga, exc: BaseException, deadline: float | None) -> bool:
+        """Count a temporary failure; True to try again now, False when the saga is left due for the
+        recovery runner (past the deadline, or out of attempts: the runner then compensates)."""
+        saga.attempts += 1
+        saga.error = f"{type(exc).__name__}: {exc}"[:1000]
+        wait = backoff_seconds(saga.attempts)
+        saga.next_attempt_at = utcnow() + timedelta(seconds=wait)
+        saga.lease_owner = None
+        saga.lease_expires_at = None
+        if saga.attempts >= self.settings.booking_saga_max_attempts:
+            return False
+        if deadline is None or time.monotonic() + wait >= deadline:
+            return False
+        time.sleep(wait)
+        return True
 
     def claim(self, session: Session, saga: BookingSaga) -> bool:
         """Take the lease of an unfinished saga that no live executor holds (commits)."""
@@ -423,7 +543,7 @@ class SagaEngine:
         try:
             saga.attempts = attempts
             saga.error = reason
-            saga.next_attempt_at = now + timedelta(seconds=min(0.05 * 2**attempts, 5.0))
+            saga.next_attempt_at = now + timedelta(seconds=backoff_seconds(attempts))
             # This executor keeps the lease until just after the retry is due: a request thread about to
             # retry inline is not overtaken by a runner's batch (which would queue it behind up to 50
             # others); if this executor is gone by then, any runner takes the saga over.

@@ -41,4 +41,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>Tickets</name>
+    <message numerus="yes">
+        <source>%n tickets shown, {stat} of them STAT</source>
+        <translation>
+            <numerusform>%n ticket shown, {stat} of them STAT</numerusform>
+            <numerusform>%n tickets shown, {stat} of them STAT</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -959,6 +959,66 @@
         <source>Keep working: your changes are saved on this computer and sent when it is back. Changes others make meanwhile (the pharmacy, the schedulers) reach you only then.</source>
         <translation>Continue trabalhando: suas alterações ficam salvas neste computador e são enviadas quando ela voltar. O que outras pessoas alterarem enquanto isso (a farmácia, os agendadores) só chega até você então.</translation>
     </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>A&amp;juda</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Atalhos de teclado</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Atalhos de teclado</translation>
+    </message>
+    <message>
+        <source>Next / previous control (also out of lists and tables)</source>
+        <translation>Controle seguinte / anterior (também para sair de listas e tabelas)</translation>
+    </message>
+    <message>
+        <source>Arrow keys</source>
+        <translation>Setas</translation>
+    </message>
+    <message>
+        <source>Move within a list, a table or the calendar</source>
+        <translation>Mover-se em uma lista, uma tabela ou no calendário</translation>
+    </message>
+    <message>
+        <source>Open what is selected; in the calendar, book a free time</source>
+        <translation>Abrir o que está selecionado; no calendário, marcar um horário livre</translation>
+    </message>
+    <message>
+        <source>Calendar: previous / next week or day</source>
+        <translation>Calendário: semana ou dia anterior / seguinte</translation>
+    </message>
+    <message>
+        <source>Calendar: week view / day view</source>
+        <translation>Calendário: visão da semana / do dia</translation>
+    </message>
+    <message>
+        <source>Go to the first, second… screen</source>
+        <translation>Ir para a primeira, a segunda… tela</translation>
+    </message>
+    <message>
+        <source>Open or close the notifications</source>
+        <translation>Abrir ou fechar as notificações</translation>
+    </message>
+    <message>
+        <source>Close a dialog (a ticket being written is kept as a draft)</source>
+        <translation>Fechar uma janela (um pedido em edição fica guardado como rascunho)</translation>
+    </message>
+    <message>
+        <source>Lock the workstation</source>
+        <translation>Bloquear a estação de trabalho</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Sair</translation>
+    </message>
+    <message>
+        <source>This list</source>
+        <translation>Esta lista</translation>
+    </message>
 </context>
 <context>
     <name>MultiDoctorDayView</name>
@@ -2585,6 +2645,17 @@
         <location filename="../../desktop/ui/tickets/text.py" line="126"/>
         <source>The needed-by time is in the past.</source>
         <translation>O horário de necessidade já passou.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n tickets shown, {stat} of them STAT</source>
+        <translation>
+            <numerusform>%n pedido exibido, {stat} deles STAT</numerusform>
+            <numerusform>%n pedidos exibidos, {stat} deles STAT</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Refill tickets, one a row</source>
+        <translation>Pedidos de reposição, um por linha</translation>
     </message>
 </context>
 <context>

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QLocale, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+from desktop.ui.dates import date_format
 
 
 class CalendarNavigationBar(QWidget):
@@ -38,6 +40,7 @@ class CalendarNavigationBar(QWidget):
         arrow_font.setPointSizeF(arrow_font.pointSizeF() * 1.5)
         for button in (self.previous_button, self.next_button):
             button.setFont(arrow_font)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # tool buttons are skipped by Tab otherwise
 
         self.title = QLabel(self)
         title_font = QFont(self.title.font())
@@ -49,7 +52,7 @@ class CalendarNavigationBar(QWidget):
         self.date_edit = QDateEdit(self)
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setLocale(locale)
-        self.date_edit.setDisplayFormat(locale.dateFormat(QLocale.FormatType.ShortFormat))
+        self.date_edit.setDisplayFormat(date_format(locale))
         # Change the range once the date is complete, not on every keystroke while typing it.
         self.date_edit.setKeyboardTracking(False)
         self.date_edit.setAccessibleName(self.tr("Go to date"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from PySide6.QtCore import QDate, QLocale, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.ops.calendar import (
@@ -92,13 +92,19 @@ class CalendarPage(QWidget):
         scroll.setWidget(self.canvas)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the canvas inside takes the keyboard
         scroll.viewport().setAutoFillBackground(False)  # the canvas paints every pixel itself
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.navigation)
         layout.addWidget(scroll, 1)
-        self.setFocusProxy(self.canvas)
+        # No focus proxy: a proxy makes Tab skip the bar's buttons. Tab goes Today, previous, next, the
+        # date picker, then the calendar (arrows move, Enter books or opens, Page Up/Down step).
+        QWidget.setTabOrder(self.navigation.today_button, self.navigation.previous_button)
+        QWidget.setTabOrder(self.navigation.previous_button, self.navigation.next_button)
+        QWidget.setTabOrder(self.navigation.next_button, self.navigation.date_edit)
+        QWidget.setTabOrder(self.navigation.date_edit, self.canvas)
 
         self.navigation.todayRequested.connect(self.show_today)
         self.navigation.stepRequested.connect(self.step)

@@ -295,6 +295,18 @@ class MainWindow(QMainWindow):
             triggered=lambda: self.show_notifications(not self.notification_centre.isVisible()),
         )
         view.addAction(self.notifications_action)
+        if len(self._allowed) > 1:
+            view.addSeparator()
+            for row, screen in enumerate(self._allowed[:9]):
+                go = QAction(screen.title, self, shortcut=QKeySequence(f"Ctrl+{row + 1}"))
+                go.triggered.connect(lambda _checked=False, row=row: self._go_to(row))
+                view.addAction(go)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.shortcuts_action = QAction(
+            self.tr("&Keyboard shortcuts"), self, shortcut=QKeySequence("F1"), triggered=self.show_shortcuts
+        )
+        help_menu.addAction(self.shortcuts_action)
+        self.shortcuts_dialog: QMessageBox | None = None
         self.menuBar().setCornerWidget(self.bell, Qt.Corner.TopRightCorner)
         self.sign_out_warning: QMessageBox | None = None
 
@@ -335,6 +347,40 @@ class MainWindow(QMainWindow):
                 self.raise_()
                 self.activateWindow()
                 return
+
+    def _go_to(self, row: int) -> None:
+        widget = self.show_screen(row)
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            next_in_chain = widget.nextInFocusChain()
+            if not widget.hasFocus() and next_in_chain is not None:
+                next_in_chain.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_shortcuts(self) -> None:
+        """The keyboard shortcuts, as the README lists them."""
+        if self.shortcuts_dialog is None:
+            box = QMessageBox(self)
+            box.setWindowTitle(self.tr("Keyboard shortcuts"))
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setTextFormat(Qt.TextFormat.RichText)
+            rows = [
+                ("Tab / Shift+Tab", self.tr("Next / previous control (also out of lists and tables)")),
+                (self.tr("Arrow keys"), self.tr("Move within a list, a table or the calendar")),
+                ("Enter", self.tr("Open what is selected; in the calendar, book a free time")),
+                ("Page Up / Page Down", self.tr("Calendar: previous / next week or day")),
+                ("Alt+W / Alt+D", self.tr("Calendar: week view / day view")),
+                ("Ctrl+1 … Ctrl+9", self.tr("Go to the first, second… screen")),
+                ("Ctrl+Shift+N", self.tr("Open or close the notifications")),
+                ("Esc", self.tr("Close a dialog (a ticket being written is kept as a draft)")),
+                ("Ctrl+L", self.tr("Lock the workstation")),
+                ("Ctrl+Q", self.tr("Quit")),
+                ("F1", self.tr("This list")),
+            ]
+            table = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;{what}</td></tr>" for keys, what in rows)
+            box.setText(f"<table>{table}</table>")
+            box.setAccessibleName(self.tr("Keyboard shortcuts"))
+            self.shortcuts_dialog = box
+        self.shortcuts_dialog.open()
 
     def show_notifications(self, shown: bool = True) -> None:
         """Open (keyboard on the newest entry) or close the notification centre."""

@@ -140,6 +140,7 @@ class SyncListDialog(QDialog):
         self.model = OutboxModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
+        self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName(self.tr("Queued, rejected and conflicting changes"))
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(True)

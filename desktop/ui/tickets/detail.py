@@ -348,6 +348,7 @@ class TicketDetailView(QWidget):
             [tr("Medication"), tr("Requested"), tr("Approved"), tr("Dispatched"), tr("Received"), tr("Notes")]
         )
         self.lines.verticalHeader().setVisible(False)
+        self.lines.setTabKeyNavigation(False)
         self.lines.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.lines.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.lines.setWordWrap(True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QLocale, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QLocale, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -107,6 +107,8 @@ class _TicketsScreen(QWidget):
         )
         self.table = QTableView(self)
         self.table.setModel(self.model)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the actions; arrows move in it
+        self.table.setAccessibleName(tr("Refill tickets, one a row"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -237,9 +239,9 @@ class _TicketsScreen(QWidget):
         shown = self.model.rowCount()
         stat = len(self.index.select(_with_priority(self.model.current_filter, Priority.STAT)))
         self.count.setText(
-            tr("{count} tickets shown, {stat} of them STAT").format(
-                count=self._locale.toString(shown), stat=self._locale.toString(stat)
-            )
+            QCoreApplication.translate(
+                "Tickets", "%n tickets shown, {stat} of them STAT", None, shown
+            ).format(stat=self._locale.toString(stat))
         )
 
     def _select(self, ticket_id: uuid.UUID | None) -> None:

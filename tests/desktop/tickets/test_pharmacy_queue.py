@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtWidgets import QSpinBox
+from PySide6.QtWidgets import QApplication, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.tickets.detail import ApproveDialog, DispatchDialog, ReasonDialog
@@ -197,3 +197,29 @@ def test_dispatching_part_keeps_the_rest_open_and_a_later_dispatch_sends_it(
     detail = screen.detail.detail
     assert detail is not None and detail.lines[0].dispatched_quantity == 6
     assert detail.status.value == "in_preparation"  # the rest is still to come
+
+
+def test_by_keyboard_alone_the_pharmacist_picks_a_ticket_with_the_arrows_and_tabs_out_to_approve_it(
+    qtbot: QtBot, desk: Callable[..., Desk], english: QLocale
+) -> None:
+    pharmacist = desk(person(Role.PHARMACIST))
+    ticket = server_ticket(priority="stat")
+    pull(pharmacist.store, [ticket])
+    screen = open_queue(qtbot, pharmacist, english)
+    screen.activateWindow()
+    screen.table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(screen.table.hasFocus)
+
+    with qtbot.waitSignal(screen.detailShown, timeout=5000):
+        qtbot.keyClick(screen.table, Qt.Key.Key_Down)
+    approve = screen.detail.buttons[TicketAction.APPROVE]
+    for _ in range(30):  # Tab leaves the table and walks to the detail's actions
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if approve.hasFocus():
+            break
+    assert approve.hasFocus()
+    qtbot.keyClick(approve, Qt.Key.Key_Space)
+    dialog = screen.detail.open_dialog
+    assert isinstance(dialog, ApproveDialog) and dialog.isVisible()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()

@@ -43,10 +43,13 @@ DEFAULT_OUT_DIR = REPO / "dist" / "installer"
 PACKAGE = "warddesk"
 INSTALL_DIR = "/opt/warddesk"
 # The libraries Qt's xcb platform plugin loads from the system (the bundle carries Qt itself).
+# Debian 12 and Ubuntu 22.04 or newer: Qt's X11 and font libraries, and what the bundled Python links.
 DEPENDS = (
-    "libc6 (>= 2.31), libegl1, libgl1, libfontconfig1, libfreetype6, libxkbcommon0, libxkbcommon-x11-0, "
-    "libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-image0, libxcb-render-util0, libxcb-shape0, "
-    "libxcb-randr0, libxcb-xinerama0, libxcb-xkb1, libdbus-1-3"
+    "libc6 (>= 2.34), libstdc++6, libgcc-s1, libglib2.0-0, libegl1, libgl1, libfontconfig1, libfreetype6, "
+    "libx11-6, libx11-xcb1, libxkbcommon0, libxkbcommon-x11-0, libxcb1, libxcb-cursor0, libxcb-icccm4, "
+    "libxcb-keysyms1, libxcb-image0, libxcb-render-util0, libxcb-shape0, libxcb-randr0, libxcb-xinerama0, "
+    "libxcb-xkb1, libxcb-glx0, libxcb-shm0, libxcb-sync1, libxcb-xfixes0, libxcb-render0, libxcb-util1, "
+    "libdbus-1-3, libssl3, libsqlite3-0, liblzma5, libbz2-1.0, libffi8, zlib1g"
 )
 # Sources whose change means a new frozen folder.
 HASHED = ("desktop", "shared", "resources/translations", "installer/warddesk.spec", "installer/entry.py",

@@ -53,9 +53,10 @@ def show_unhandled(parent: QWidget | None, error: BaseException) -> QMessageBox:
 
 
 class ShellFlow(QObject):
-    """Signals: `finished()` when the user quits."""
+    """Signals: `finished()` when the user quits; `mainWindowShown(MainWindow)` after each sign-in."""
 
     finished = Signal()
+    mainWindowShown = Signal(object)
 
     def __init__(
         self,
@@ -152,6 +153,7 @@ class ShellFlow(QObject):
         window.quitRequested.connect(self.quit)
         self.main_window = window
         window.show()
+        self.mainWindowShown.emit(window)
         self.runner.start()
         if self.sign_in_window is not None:
             self.sign_in_window.close()

@@ -72,3 +72,10 @@ screenshots: $(DEV_STAMP) ## Render the desktop screens to PNG under docs/screen
 .PHONY: bench-sync
 bench-sync: $(DEV_STAMP) ## Initial sync, push and long-poll latency through the real server vs raw copy (one JSON line)
 	$(BIN)/python bench/sync.py
+
+.PHONY: installer installer-figures
+installer: $(DEV_STAMP) ## Build the desktop's signed .deb into dist/installer/ (WARDDESK_RELEASE_KEY: the release key)
+	$(BIN)/python -m installer.build
+
+installer-figures: installer ## Cold start of the packaged app vs the virtualenv, to the sign-in window (one JSON line)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m installer.figures

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop.ops.background import Executors
+    from desktop.ops.update import UpdateOps
+    from desktop.settings import DesktopSettings
+    from desktop.system_config import SystemConfig
+    from desktop.ui.shell.flow import ShellFlow
+    from desktop.ui.shell.main_window import MainWindow
+    from desktop.update import Updater
 
 DEMO_USERS = ("admin", "scheduler", "pharmacist", "doctor", "nurse")
 
@@ -48,6 +59,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def make_updater(system: SystemConfig) -> Updater:
+    """This installation's updater; downloads wait in the user's cache folder."""
+    from platformdirs import user_cache_dir
+
+    from desktop.update import Updater, current_installation
+
+    return Updater(
+        installation=current_installation(),
+        staging_dir=Path(user_cache_dir("warddesk", appauthor=False)) / "updates",
+        install_command=system.install_command,
+    )
+
+
 def preload_without_qt() -> None:
     """Import the big non-Qt libraries before PySide6: PySide6's import hook inspects the source of every
     module imported after it, which costs a third of a second at start."""
@@ -57,6 +81,26 @@ def preload_without_qt() -> None:
 
     import desktop.store  # noqa: F401  (SQLAlchemy, Alembic)
     import desktop.sync  # noqa: F401
+
+
+def start_updates(
+    updater: Updater, *, settings: DesktopSettings, executors: Executors, flow: ShellFlow
+) -> UpdateOps:
+    """Check for a release now and daily; show its state in each main window's status bar."""
+    from desktop.ops.update import UpdateOps
+    from desktop.ui.shell.update_bar import attach_update_status
+    from desktop.update import ReleaseClient
+
+    updates = UpdateOps(updater, client_for=lambda: ReleaseClient(settings.server_url), executors=executors,
+                        parent=flow)  # fmt: skip
+
+    def attach(window: MainWindow) -> None:
+        if flow.runner is not None:
+            attach_update_status(window, runner=flow.runner, updates=updates)
+
+    flow.mainWindowShown.connect(attach)
+    updates.start()
+    return updates
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,15 +113,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from desktop.support import configure_logging
     from desktop.system_config import load_system_config
+    from desktop.update import install_staged_at_start
 
     configure_logging()
     system = load_system_config()
+    updater = make_updater(system)
+    if not args.self_test and install_staged_at_start(updater):
+        os.execv(sys.executable, [sys.executable, *sys.argv[1:]])  # the new version takes over
     for chatty in ("alembic", "httpx"):  # a line per migration plugin and per request: noise in a terminal
         logging.getLogger(chatty).setLevel(logging.WARNING)
     preload_without_qt()
 
     from platformdirs import user_cache_dir
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QProcess, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop.ops.background import Executors
@@ -111,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         server_url=args.server,
     )
     flow.finished.connect(app.quit)
+    if system.check_updates and not args.self_test:
+        updates = start_updates(updater, settings=settings, executors=executors, flow=flow)
+        updates.installed.connect(lambda: (QProcess.startDetached(sys.executable, sys.argv[1:]), flow.quit()))
     # Ctrl+C in the terminal (make demo) quits cleanly. Qt's loop hides signals from Python, so a timer
     # hands control back to the interpreter a few times a second to let the handler run.
     signal.signal(signal.SIGINT, lambda *_: app.quit())

@@ -11,7 +11,13 @@ which keeps an audit entry.
 from desktop.update.installation import Installation, current_installation
 from desktop.update.releases import ReleaseClient, UpdateRefused, UpdateUnavailable
 from desktop.update.signing import SignatureInvalid, verify_package
-from desktop.update.updater import InstallDecision, StagedUpdate, Updater, decide_install
+from desktop.update.updater import (
+    InstallDecision,
+    StagedUpdate,
+    Updater,
+    decide_install,
+    install_staged_at_start,
+)
 from shared.releases import Version
 
 __all__ = [
@@ -26,5 +32,6 @@ __all__ = [
     "Version",
     "current_installation",
     "decide_install",
+    "install_staged_at_start",
     "verify_package",
 ]

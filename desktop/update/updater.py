@@ -206,3 +206,14 @@ class Updater:
             )
         )
         raise UpdateRefused(message, reason=reason.value)
+
+
+def install_staged_at_start(updater: Updater) -> bool:
+    """At start, before any window: install the update downloaded in an earlier session, if one is
+    there and still verifies. True when it was installed (the caller starts the new version)."""
+    if not updater.installation.can_install_updates:
+        return False
+    staged = updater.staged()
+    if staged is None or decide_install(queued_changes=0, at_start=True) is not InstallDecision.INSTALL:
+        return False
+    return updater.install(staged)

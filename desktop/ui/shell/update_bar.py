@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
 
+from desktop.ops.session import SyncRunner
 from desktop.ops.update import UpdateOps, UpdatePhase, UpdateState
+from desktop.sync import Connection
 from desktop.update import InstallDecision
 
 
@@ -94,3 +104,16 @@ class UpdateStatus(QWidget):
 
     def install(self) -> None:
         self._updates.install(queued_changes=self._queued(), update_required=self._update_required())
+
+
+def attach_update_status(window: QMainWindow, *, runner: SyncRunner, updates: UpdateOps) -> UpdateStatus:
+    """Put the update's status in `window`'s status bar; it follows the queue through `runner`."""
+    status = UpdateStatus(
+        updates,
+        queued_changes=lambda: runner.status.queued,
+        update_required=lambda: runner.status.state is Connection.UPDATE_REQUIRED,
+        parent=window,
+    )
+    window.statusBar().addPermanentWidget(status)
+    runner.statusChanged.connect(lambda _status: status.refresh())
+    return status

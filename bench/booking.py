@@ -6,7 +6,8 @@ Starts the sync server (uvicorn over create_app) in a subprocess on WARDDESK_BEN
 scratch database: its appointments, sagas, outbox and audit log are emptied), or on a fresh database on
 localhost that is dropped afterwards; seeds doctors open 08:00-20:00, one patient per request and a
 scheduler; then `clients` threads book (POST /appointments) a mix of free slots and a few hot slots
-everyone wants. Afterwards the same rows are inserted straight into PostgreSQL over the same number of
+everyone wants, from a light asyncio client (bench/load.py; one keep-alive connection each, never in
+the server's process). Afterwards the same rows are inserted straight into PostgreSQL over the same number of
 connections, one transaction each, with the exclusion constraints in place.
 
 Prints ONE JSON line: clients, requests, confirmed_per_s, rejected, p50_ms, p99_ms (request to final
@@ -17,6 +18,7 @@ raw_insert_per_s, ratio (= confirmed_per_s / raw_insert_per_s).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -35,6 +37,7 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import load  # noqa: E402
 from bench.server import running_server  # noqa: E402
 from sync_server.auth.passwords import hash_password  # noqa: E402
 from sync_server.core.migrations import upgrade  # noqa: E402
@@ -156,48 +159,38 @@ def warm_up(base: str, token: str, doctor_id: str, clients: int) -> None:
 def run_clients(
     base: str, token: str, requests: list[dict[str, str]], clients: int
 ) -> tuple[list[float], dict[str, int], float]:
-    latencies: list[float] = []
-    outcomes: dict[str, int] = {}
-    lock = threading.Lock()
-    queue = list(reversed(requests))
-    start_line = threading.Barrier(clients)
+    """`clients` keep-alive connections of an asyncio client (bench/load.py) book until the requests
+    run out; a 202 is polled to its end. The client is light and runs in this process, never in the
+    server's."""
+    answered_later = [0]
 
-    def client() -> None:
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
-            start_line.wait()
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    body = queue.pop()
-                began = time.perf_counter()
-                answer = http.post("/appointments", json=body)
-                if answer.status_code == 201:
-                    outcome = "confirmed"
-                elif answer.status_code == 202:  # still running: poll the saga to its end
-                    with lock:
-                        outcomes["answered_202"] = outcomes.get("answered_202", 0) + 1
-                    saga_id = answer.json()["saga"]["id"]
-                    saga = answer.json()["saga"]
-                    while saga["status"] in ("running", "compensating"):
-                        time.sleep(0.05)
-                        saga = http.get(f"/sagas/{saga_id}").json()["saga"]
-                    outcome = "confirmed" if saga["status"] == "succeeded" else saga["outcome"]["reason_code"]
-                else:
-                    outcome = answer.json().get("error", {}).get("code", str(answer.status_code))
-                elapsed = time.perf_counter() - began
-                with lock:
-                    latencies.append(elapsed)
-                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    async def handle(conn: load.Connection, body: dict[str, str]) -> tuple[str, float]:
+        began = time.perf_counter()
+        answer = await conn.request("POST", "/appointments", body)
+        if answer.status == 201:
+            outcome = "confirmed"
+        elif answer.status == 202:  # still running: poll the saga to its end
+            answered_later[0] += 1
+            saga = answer.json()["saga"]
+            while saga["status"] in ("running", "compensating"):
+                await asyncio.sleep(0.05)
+                saga = (await conn.request("GET", f"/sagas/{saga['id']}")).json()["saga"]
+            outcome = "confirmed" if saga["status"] == "succeeded" else saga["outcome"]["reason_code"]
+        else:
+            outcome = answer.json().get("error", {}).get("code", str(answer.status))
+        return outcome, time.perf_counter() - began
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, outcomes, time.perf_counter() - began
+    latencies, outcomes, elapsed = asyncio.run(
+        load.run_clients(
+            clients,
+            requests,
+            handle,
+            lambda: load.connection(base, {"Authorization": f"Bearer {token}"}),
+        )
+    )
+    if answered_later[0]:
+        outcomes["answered_202"] = answered_later[0]
+    return latencies, outcomes, elapsed
 
 
 def raw_inserts(url: str, requests: list[dict[str, str]], clients: int) -> float:

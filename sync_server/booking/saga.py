@@ -88,6 +88,16 @@ StepFn = Callable[["SagaEngine", Session, BookingSaga, datetime], None]
 
 # Session.info key: the appointment row the last committed step wrote (see `written_appointment`).
 _WRITTEN = "booking_saga_written_appointment"
+# Session.info key: the saga `SagaEngine.start` is running, before its row is written (see `saga_of`).
+_STARTING = "booking_saga_starting"
+
+
+def saga_of(session: Session, saga_id: uuid.UUID) -> BookingSaga | None:
+    """A saga by id: the one being started in this session (not written yet), or its row."""
+    starting: BookingSaga | None = session.info.get(_STARTING)
+    if starting is not None and starting.id == saga_id:
+        return starting
+    return session.get(BookingSaga, saga_id)
 
 
 def written_appointment(session: Session, appointment_id: uuid.UUID) -> Row[Any] | None:
@@ -298,8 +308,27 @@ class SagaEngine:
     ) -> BookingSaga:
         """Add a new saga, leased to this executor, to the caller's transaction. With a `refusal` found
         while validating, the saga is compensated at once in that same transaction."""
+        saga = self._new(
+            kind=kind, payload=payload, started_by=started_by, client_request_id=client_request_id
+        )
+        if step is not None:
+            saga.step = step
+        session.add(saga)
+        if refusal is not None:
+            self._release(session, saga, refusal, utcnow())
+        return saga
+
+    def _new(
+        self,
+        *,
+        kind: SagaKind,
+        payload: dict[str, Any],
+        started_by: uuid.UUID | None,
+        client_request_id: str | None,
+    ) -> BookingSaga:
+        """A saga object leased to this executor, not yet in any session."""
         now = utcnow()
-        first = step or ("swap" if payload.get("swap") else "hold")
+        first = "swap" if payload.get("swap") else "hold"
         saga = BookingSaga(
             id=uuid.uuid4(),
             kind=kind.value,
@@ -313,10 +342,8 @@ class SagaEngine:
             started_by=started_by,
             client_request_id=client_request_id,
             payload=payload,
+            version=1,
         )
-        session.add(saga)
-        if refusal is not None:
-            self._release(session, saga, refusal, now)
         return saga
 
     def start(
@@ -337,51 +364,55 @@ class SagaEngine:
 
         Raises IntegrityError when the caller already started a saga with this client_request_id (the
         caller answers with that one)."""
-        saga = self.begin(
-            session,
-            kind=kind,
-            payload=payload,
-            started_by=started_by,
-            client_request_id=client_request_id,
-            refusal=refusal,
-            step=FUSED[kind],
+        saga = self._new(
+            kind=kind, payload=payload, started_by=started_by, client_request_id=client_request_id
         )
+        saga.step = FUSED[kind]
         if refusal is not None:
-            session.flush()
+            session.add(saga)
+            self._release(session, saga, refusal, utcnow())
             return saga
-        session.flush()  # the saga row, unique per (started_by, client_request_id): a replay stops here
         step = saga.step
         fn, _ = STEPS[(saga.kind, step)]
-        while True:
-            self._crash_point(saga.kind, step, "before")
-            now = utcnow()
-            savepoint = session.begin_nested()
-            try:
-                fn(self, session, saga, now)
-                savepoint.commit()
-            except Refused as refused:
-                savepoint.rollback()
-                self._release(session, saga, refused.error, now)
+        # The saga's row is written once, in the state it ends in (one INSERT; it is added to the session
+        # only then). Until then the steps find it here (the booker's notification needs it).
+        session.info[_STARTING] = saga
+        try:
+            while True:
+                self._crash_point(saga.kind, step, "before")
+                now = utcnow()
+                savepoint = session.begin_nested()
+                try:
+                    fn(self, session, saga, now)
+                    savepoint.commit()
+                except Refused as refused:
+                    savepoint.rollback()
+                    self._release(session, saga, refused.error, now)
+                    return saga
+                except DBAPIError as exc:
+                    savepoint.rollback()
+                    session.info.pop(_WRITTEN, None)
+                    if self._refused_at_once(session, saga, exc):
+                        return saga
+                    if not self._retry_inline(saga, exc, deadline):
+                        session.add(saga)
+                        session.flush()  # left running: the recovery runner takes it from here
+                        return saga
+                    continue
+                saga.status = SagaStatus.SUCCEEDED.value
+                saga.step = "done"
+                saga.outcome = {
+                    "result": "succeeded",
+                    "appointment_id": str(saga.appointment_id),
+                    "steps": FUSED_HISTORY[SagaKind(saga.kind)],
+                }
+                saga.lease_owner = saga.lease_expires_at = None
+                session.add(saga)
+                session.flush()  # one INSERT; a replay of the same client_request_id fails here
+                self._crash_point(saga.kind, step, "after")
                 return saga
-            except DBAPIError as exc:
-                savepoint.rollback()
-                session.info.pop(_WRITTEN, None)
-                if self._refused_at_once(session, saga, exc):
-                    return saga
-                if not self._retry_inline(saga, exc, deadline):
-                    return saga
-                continue
-            saga.status = SagaStatus.SUCCEEDED.value
-            saga.step = "done"
-            saga.outcome = {
-                "result": "succeeded",
-                "appointment_id": str(saga.appointment_id),
-                "steps": FUSED_HISTORY[SagaKind(saga.kind)],
-            }
-            saga.lease_owner = saga.lease_expires_at = None
-            session.flush()
-            self._crash_point(saga.kind, step, "after")
-            return saga
+        finally:
+            session.info.pop(_STARTING, None)
 
     def _refused_at_once(self, session: Session, saga: BookingSaga, exc: DBAPIError) -> bool:
         """A permanent failure of a fused step: compensate in the caller's transaction (True)."""
@@ -596,6 +627,7 @@ class SagaEngine:
         """The compensation's effects: the new appointment ends rejected (or cancelled, if it had been
         confirmed), the old appointment of a reschedule is left as it is, and the event says why."""
         outcome = _rejection(error)
+        session.add(saga)  # a saga being started is written only now
         saga.status = SagaStatus.COMPENSATED.value
         saga.step = "released"
         saga.outcome = outcome

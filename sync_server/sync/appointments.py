@@ -16,7 +16,8 @@ from shared import privacy
 from shared.events import EventType
 from shared.protocol import Entity
 from sync_server.alerts import service as alerts
-from sync_server.booking.models import Appointment, BookingSaga, SagaKind, SagaStatus
+from sync_server.booking.models import Appointment, SagaKind, SagaStatus
+from sync_server.booking.saga import saga_of
 from sync_server.sync.directory import record_patients
 from sync_server.sync.feed import record_change
 
@@ -103,7 +104,7 @@ def _tell_booker(
 ) -> None:
     if appointment.saga_id is None or appointment.booked_by is None or event not in _OUTCOME_TITLES:
         return
-    saga = session.get(BookingSaga, appointment.saga_id)
+    saga = saga_of(session, appointment.saga_id)
     if saga is None or saga.payload.get("origin") != SYNC_ORIGIN or saga.appointment_id != appointment.id:
         return
     # Only the saga's final word: a reschedule's confirmation is followed by "moved".

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from shared.privacy import patient_audiences
@@ -114,8 +114,18 @@ def record_availability(session: Session, doctor: Doctor) -> None:
     )
 
 
-_FED_PATIENT = text(
-    "SELECT scope, version, deleted, data FROM sync_changes WHERE entity = 'patient' AND entity_id = :id"
+# Per patient, in one round trip: his record as JSON, the facts the scope rule reads, and what the feed
+# holds of him (the scopes he is live in, one live copy, the last version).
+_PATIENT_AND_FEED = text(
+    f"""
+    SELECT p.id, p.ward_id, to_jsonb(p), {privacy.VISITS_JSON},
+           (SELECT json_build_object(
+                       'scopes', coalesce(json_agg(f.scope) FILTER (WHERE NOT f.deleted), '[]'),
+                       'data', (array_agg(f.data) FILTER (WHERE NOT f.deleted))[1],
+                       'version', coalesce(max(f.version), 0))
+              FROM sync_changes AS f WHERE f.entity = 'patient' AND f.entity_id = p.id)
+      FROM patients AS p WHERE p.id = ANY(CAST(:ids AS uuid[]))
+    """
 )
 
 
@@ -124,28 +134,23 @@ def record_patients(
 ) -> int:
     """Publish each patient to the audiences the scope rule gives him at `now` (his carers and the front
     desk): a carer who no longer cares for him gets a tombstone, so her cache drops him on the next
-    pull. Records already on the feed in this state are left alone. Returns how many were written."""
+    pull. Records already on the feed in this state are left alone (one query, and one statement per
+    patient that changed). Returns how many were written."""
     now = now or datetime.now(UTC)
-    ids = list(dict.fromkeys(patient_ids))
-    facts = privacy.patient_facts(session, ids)
-    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))} if ids else {}
+    ids = [str(p) for p in dict.fromkeys(patient_ids)]
+    if not ids:
+        return 0
     written = 0
-    for patient_id in ids:
-        patient, known = patients.get(patient_id), facts.get(patient_id)
-        if patient is None or known is None:
-            continue
-        audiences = sorted(patient_audiences(known, now=now))
-        data = {"id": patient_id, **_columns(patient)}
-        fed = session.execute(_FED_PATIENT, {"id": patient_id}).all()
-        live = {row.scope: row.data for row in fed if not row.deleted}
-        wanted = json.loads(to_json(data))
-        if set(live) == set(audiences) and all(value == wanted for value in live.values()):
+    rows = session.connection().execute(_PATIENT_AND_FEED, {"ids": ids}).all()
+    for patient_id, ward_id, data, visits, fed in rows:
+        audiences = sorted(patient_audiences(privacy.facts_of(patient_id, ward_id, visits), now=now))
+        if sorted(fed["scopes"]) == audiences and fed["data"] == data:
             continue
         record_change(
             session,
             entity=Entity.PATIENT,
             entity_id=patient_id,
-            version=max((row.version for row in fed), default=0) + 1,
+            version=fed["version"] + 1,
             scopes=audiences,
             data=data,
         )

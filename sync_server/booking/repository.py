@@ -187,6 +187,18 @@ def bookable_doctor(session: Session, doctor_id: uuid.UUID) -> BookableDoctor | 
     )
 
 
+# Session.info key: the saga `SagaEngine.start` is running, before its row is written (see `saga_of`).
+STARTING_SAGA = "booking_saga_starting"
+
+
+def saga_of(session: Session, saga_id: uuid.UUID) -> BookingSaga | None:
+    """A saga by id: the one being started in this session (not written yet), or its row."""
+    starting: BookingSaga | None = session.info.get(STARTING_SAGA)
+    if starting is not None and starting.id == saga_id:
+        return starting
+    return session.get(BookingSaga, saga_id)
+
+
 def saga(session: Session, saga_id: uuid.UUID) -> BookingSaga | None:
     return session.get(BookingSaga, saga_id)
 

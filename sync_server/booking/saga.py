@@ -88,16 +88,7 @@ StepFn = Callable[["SagaEngine", Session, BookingSaga, datetime], None]
 
 # Session.info key: the appointment row the last committed step wrote (see `written_appointment`).
 _WRITTEN = "booking_saga_written_appointment"
-# Session.info key: the saga `SagaEngine.start` is running, before its row is written (see `saga_of`).
-_STARTING = "booking_saga_starting"
-
-
-def saga_of(session: Session, saga_id: uuid.UUID) -> BookingSaga | None:
-    """A saga by id: the one being started in this session (not written yet), or its row."""
-    starting: BookingSaga | None = session.info.get(_STARTING)
-    if starting is not None and starting.id == saga_id:
-        return starting
-    return session.get(BookingSaga, saga_id)
+_STARTING = repository.STARTING_SAGA
 
 
 def written_appointment(session: Session, appointment_id: uuid.UUID) -> Row[Any] | None:

@@ -17,7 +17,7 @@ from shared.events import EventType
 from shared.protocol import Entity
 from sync_server.alerts import service as alerts
 from sync_server.booking.models import Appointment, SagaKind, SagaStatus
-from sync_server.booking.saga import saga_of
+from sync_server.booking.repository import saga_of
 from sync_server.sync.directory import record_patients
 from sync_server.sync.feed import record_change
 

@@ -57,6 +57,8 @@ def render_calendars(output: Path, *, language: str, locale: QLocale) -> list[Pa
         for view, name in ((week, "week"), (day, "day_multi")):
             view.show_today()
             written.append(render_png(view, output / f"{name}_{language}.png"))
+        # A common ward PC's screen, less the window's navigation and status bar.
+        written.append(render_png(week, output / f"week_1366_{language}.png", size=QSize(1166, 700)))
     finally:
         week.close()
         day.close()
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([])
     from desktop.ui.shell.screenshots import render_shell
     from desktop.ui.shell.translations import install_translations
-    from desktop.ui.tickets.screenshots import render_tickets
+    from desktop.ui.tickets.screenshots import render_tickets, render_windows
 
     with tempfile.TemporaryDirectory() as cache_dir:
         for language in [args.language] if args.language else list(LOCALES):
@@ -138,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                 paths += render_shell(args.output, language=language, locale=locale)
                 paths += render_tickets(args.output, language=language, locale=locale)
                 paths += render_booking(args.output, language=language, locale=locale)
+                paths += render_windows(args.output, language=language, locale=locale)
             finally:
                 for translator in translators:
                     app.removeTranslator(translator)

@@ -3071,6 +3071,10 @@
         <source>Enter or double-click opens what a notification is about.</source>
         <translation>Enter ou clique duplo abre o assunto da notificação.</translation>
     </message>
+    <message>
+        <source>Notifications ({count})</source>
+        <translation>Notificações ({count})</translation>
+    </message>
 </context>
 <context>
     <name>Appointment</name>

@@ -212,12 +212,19 @@ class CalendarCanvas(QWidget):
             for hour in range(start // 60, math.ceil(end / 60) + 1)
             if hour < 24
         ]
+        # Wide enough for the longest hour label in this locale and font ("10:00 AM" at 2x scaling too).
+        widest = max(
+            (QFontMetricsF(self._gutter_font).horizontalAdvance(t) for t in self._hour_labels), default=0
+        )
+        self._gutter = max(theme.gutter_width, math.ceil(widest) + 16)
 
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAccessibleName(self.tr("Calendar"))
-        self.setMinimumHeight(theme.header_height + math.ceil((end - start) / 60 * theme.min_hour_height))
-        self.setMinimumWidth(theme.gutter_width + 120)
+        # A slot holds at least one line of text: a 15-minute appointment is never a clipped sliver.
+        hour_height = max(theme.min_hour_height, math.ceil(60 / slot_minutes * (self._line_height + 6)))
+        self.setMinimumHeight(theme.header_height + math.ceil((end - start) / 60 * hour_height))
+        self.setMinimumWidth(self._gutter + 120)
 
         for signal in (
             model.modelReset,
@@ -275,10 +282,10 @@ class CalendarCanvas(QWidget):
         return max(self.height() - self._body_top() - 1, 1) / visible
 
     def _column_width(self) -> float:
-        return (self.width() - self._theme.gutter_width) / max(len(self._columns), 1)
+        return (self.width() - self._gutter) / max(len(self._columns), 1)
 
     def _column_x(self, column: int) -> float:
-        return self._theme.gutter_width + column * self._column_width()
+        return self._gutter + column * self._column_width()
 
     def _y(self, minutes: float) -> float:
         return self._body_top() + (minutes - self._start_min) * self._pixels_per_minute()
@@ -456,9 +463,9 @@ class CalendarCanvas(QWidget):
 
     def slot_at(self, point: QPointF) -> tuple[int, int] | None:
         """(column, slot) under `point`, or None outside the grid."""
-        if not self._columns or point.x() < self._theme.gutter_width or point.y() < self._body_top():
+        if not self._columns or point.x() < self._gutter or point.y() < self._body_top():
             return None
-        column = int((point.x() - self._theme.gutter_width) / self._column_width())
+        column = int((point.x() - self._gutter) / self._column_width())
         slot = int((point.y() - self._body_top()) / self._pixels_per_minute() / self._slot_minutes)
         if not (0 <= column < len(self._columns) and 0 <= slot < self.slot_count):
             return None
@@ -650,11 +657,10 @@ class CalendarCanvas(QWidget):
 
     def _layout_grid(self) -> _Grid:
         """Pixels of everything but the appointments: backgrounds, availability, lines, labels, headers."""
-        theme = self._theme
         body_top = round(self._body_top())
         bottom = round(self._y(self._end_min))
         width = self.width()
-        gutter = theme.gutter_width
+        gutter = self._gutter
 
         open_boxes, open_edges = [], []
         by_doctor: dict[uuid.UUID, list[int]] = {}

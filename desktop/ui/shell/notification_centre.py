@@ -139,7 +139,12 @@ class NotificationBell(QToolButton):
 
     def set_unread(self, count: int) -> None:
         self.unread = count
-        self.setText(f"🔔 {count}" if count else "🔔")
+        # Words, not an emoji: ward PCs often lack a font with the bell.
+        self.setText(
+            tr("Notifications ({count})").format(count=QLocale().toString(count))
+            if count
+            else tr("Notifications")
+        )
         description = unread_text(count)
         self.setToolTip(tr("Notifications ({unread}) · Ctrl+Shift+N").format(unread=description))
         self.setAccessibleDescription(description)

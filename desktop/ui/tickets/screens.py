@@ -52,7 +52,7 @@ from desktop.ops.tickets import (
 from desktop.store import StorageUnavailable
 from desktop.ui.tickets.detail import TicketDetailView
 from desktop.ui.tickets.editor import TicketEditorDialog
-from desktop.ui.tickets.model import Column, TicketTableModel
+from desktop.ui.tickets.model import Column, TicketTableModel, column_title
 from desktop.ui.tickets.text import STAT_TEXT, format_time, priority_label, status_label, tr
 from shared.protocol import Entity
 from shared.roles import Role
@@ -121,16 +121,7 @@ class _TicketsScreen(QWidget):
         header.setStretchLastSection(True)
         header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        widths = {
-            Column.PRIORITY: 120,
-            Column.STATUS: 120,
-            Column.MEDICATIONS: 240,
-            Column.WARD: 170,
-            Column.NEEDED_BY: 130,
-            Column.SUBMITTED: 130,
-        }
-        for number, column in enumerate(columns):
-            self.table.setColumnWidth(number, widths.get(column, 140))
+        self._size_columns(columns)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
 
         self.detail = TicketDetailView(role=self._role, locale=self._locale, parent=self)
@@ -153,6 +144,31 @@ class _TicketsScreen(QWidget):
     def _sync_reported(self, _status: object) -> None:
         self._reload_timer.start()
 
+    def _size_columns(self, columns: Sequence[Column]) -> None:
+        """Widths from the font and the words this language uses (not fixed pixels), the medications
+        taking what is left, so the columns that matter fit a 1366-pixel-wide screen."""
+        metrics = self.table.fontMetrics()
+        padding = 2 * metrics.horizontalAdvance("M") + 12  # cell margins and the sort arrow
+
+        def fit(*texts: str) -> int:
+            return max(metrics.horizontalAdvance(text) for text in texts) + padding
+
+        moment = format_time(datetime(2026, 12, 28, 23, 59, tzinfo=UTC), self._locale)
+        widths = {
+            Column.PRIORITY: fit(column_title(Column.PRIORITY), *(priority_label(p) for p in Priority))
+            + metrics.height(),  # the STAT icon
+            Column.STATUS: fit(column_title(Column.STATUS), *(status_label(s) for s in TicketStatus)),
+            Column.NEEDED_BY: fit(column_title(Column.NEEDED_BY), moment),
+            Column.SUBMITTED: fit(column_title(Column.SUBMITTED), moment),
+            Column.WARD: fit(column_title(Column.WARD), "W12 · Internal Med"),
+            Column.REQUESTED_BY: fit(column_title(Column.REQUESTED_BY), "Ana C. Ferreira"),
+            Column.SYNC: fit(column_title(Column.SYNC)),
+        }
+        widths[Column.MEDICATIONS] = fit(column_title(Column.MEDICATIONS), "Amoxicillin × 20, Paracetam")
+        # The last columns (who asked, this workstation's state) are the ones a narrow window scrolls to.
+        for number, column in enumerate(columns):
+            self.table.setColumnWidth(number, widths.get(column, fit(column_title(column))))
+
     def _layout(self, filters: QHBoxLayout, side: QWidget | None = None) -> None:
         left = QWidget(self)
         column = QVBoxLayout(left)
@@ -168,7 +184,9 @@ class _TicketsScreen(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([780, 600])
+        splitter.setSizes([900, 460])
+        splitter.setChildrenCollapsible(False)
+        self.detail.hide()  # until a ticket is chosen
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
@@ -279,6 +297,7 @@ class _TicketsScreen(QWidget):
             return  # the person has moved on to another ticket meanwhile
         ward = self.ward_names.get(str(detail.data.get("ward_id"))) if detail else ""
         self.detail.show_ticket(detail, ward_name=ward or "")
+        self.detail.setVisible(detail is not None)  # an empty pane would take a third of the width
         self.detailShown.emit(detail)
 
     def perform(self, action: TicketAction, payload: dict[str, Any]) -> None:
@@ -538,10 +557,10 @@ class PharmacyQueueScreen(_TicketsScreen):
 
     COLUMNS = (
         Column.PRIORITY,
+        Column.STATUS,
         Column.NEEDED_BY,
         Column.WARD,
         Column.MEDICATIONS,
-        Column.STATUS,
         Column.SUBMITTED,
         Column.REQUESTED_BY,
         Column.SYNC,

@@ -187,6 +187,7 @@ class DemoDesk:
             token_in_keyring=False,
             keyring_available=False,
         )
+        self.session = session
         self.runner = SyncRunner(session, executors=executors)
         self.context = DesktopContext(
             store=self.store, executors=executors, sync=self.runner, user=user, server_url=server
@@ -329,6 +330,113 @@ def render_tickets(output: Path, *, language: str, locale: QLocale) -> list[Path
             for widget in widgets:
                 widget.close()
                 widget.deleteLater()
+            QCoreApplication.processEvents()
+            nurse.close()
+            pharmacist.close()
+    return written
+
+
+def demo_notifications() -> list[Change]:
+    """What the pharmacy did to the nurse's tickets while she was away (the server's English wording)."""
+    happened = [
+        (
+            "ticket.approved",
+            "Refill ticket approved with changes",
+            "By Paulo Reis (pharmacist). AMOX500: 20 → 14",
+        ),
+        ("ticket.preparation_started", "Refill ticket in preparation", "By Paulo Reis (pharmacist)."),
+        ("ticket.dispatched", "Refill ticket dispatched", "By Paulo Reis (pharmacist). 14 capsules sent."),
+        (
+            "ticket.rejected",
+            "Refill ticket rejected",
+            "By Paulo Reis (pharmacist). Use the ward's own inhalers first",
+        ),
+    ]
+    changes = []
+    for number, (kind, title, body) in enumerate(happened):
+        notification = uuid.UUID(int=0x9000 + number)
+        changes.append(
+            Change(
+                entity=Entity.NOTIFICATION,
+                id=notification,
+                version=1,
+                data={
+                    "id": str(notification),
+                    "kind": kind,
+                    "title": title,
+                    "body": body,
+                    "entity": "ticket",
+                    "entity_id": str(uuid.UUID(int=0x7000 + 8 - number)),
+                    "created_at": (NOW - timedelta(minutes=50 - 12 * number)).isoformat(),
+                    "read_at": (NOW - timedelta(minutes=30)).isoformat() if number == 0 else None,
+                },
+            )
+        )
+    return changes
+
+
+def render_windows(output: Path, *, language: str, locale: QLocale) -> list[Path]:
+    """The whole window at 1366x768 (a common ward PC): the nurse's tickets with the notification centre
+    open (notification_centre_<language>.png) and the pharmacy queue (window_1366_pharmacy_<language>.png)."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.settings import DesktopSettings
+    from desktop.ui.screenshots import render_png
+    from desktop.ui.shell.main_window import MainWindow
+    from desktop.ui.shell.screens import Screen
+    from desktop.ui.tickets.screens import NurseTicketsScreen, PharmacyQueueScreen
+
+    size = QSize(1366, 768)
+    written: list[Path] = []
+    executors = Executors()
+    windows: list[MainWindow] = []
+    with tempfile.TemporaryDirectory() as folder:
+        nurse = DemoDesk(Path(folder), Role.NURSE, executors)
+        pharmacist = DemoDesk(Path(folder), Role.PHARMACIST, executors)
+        nurse.store.apply_pull(
+            PullResponse(changes=demo_notifications(), cursor="n", has_more=False, server_time=NOW)
+        )
+        settings = DesktopSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
+        try:
+            for desk, factory, name in (
+                (nurse, NurseTicketsScreen, "notification_centre"),
+                (pharmacist, PharmacyQueueScreen, "window_1366_pharmacy"),
+            ):
+                screen = Screen(
+                    key="tickets",
+                    title_source="Refill tickets",
+                    roles=frozenset({desk.context.user.role}),
+                    factory=lambda context, parent, f=factory: f(
+                        context, locale=locale, now=lambda: NOW, parent=parent
+                    ),  # type: ignore[misc]
+                )
+                window = MainWindow(
+                    desk.context,
+                    session=desk.session,
+                    screens=[screen],
+                    settings=settings,
+                    idle_lock_ms=3_600_000,
+                )
+                windows.append(window)
+                window.notifier.tray = None  # no tray messages from a screenshot run
+                widget = window.screen_widgets["tickets"]
+                _settle(widget)
+                shown: list[bool] = []
+                widget.detailShown.connect(lambda _d, shown=shown: shown.append(True))  # type: ignore[attr-defined]
+                widget.select_ticket(uuid.UUID(int=0x7000 + (8 if desk is nurse else 1)))  # type: ignore[attr-defined]
+                _wait(lambda shown=shown: bool(shown))
+                if desk is nurse:
+                    listed: list[object] = []
+                    window.notification_centre.listed.connect(listed.append)
+                    window.show_notifications()
+                    _wait(lambda listed=listed, bell=window.bell: bool(listed) and bell.unread > 0)
+                written.append(render_png(window, output / f"{name}_{language}.png", size=size))
+        finally:
+            executors.shutdown()
+            for window in windows:
+                window.idle.stop()
+                window.close_for_sign_out()
+                window.deleteLater()
             QCoreApplication.processEvents()
             nurse.close()
             pharmacist.close()

@@ -91,7 +91,7 @@ def test_a_pharmacists_approval_reaches_the_signed_in_nurses_bell_and_list_and_o
     qtbot.waitUntil(lambda: main.sync_status.status.state is Connection.ONLINE, timeout=15_000)
     tickets = main.screen_widgets["tickets"]
     assert isinstance(tickets, NurseTicketsScreen)
-    assert main.bell.unread == 0 and main.bell.text() == "🔔"
+    assert main.bell.unread == 0 and main.bell.text() == "Notifications"
     record = store.record(Entity.TICKET, ticket_id)
     assert record is not None
 
@@ -108,7 +108,7 @@ def test_a_pharmacists_approval_reaches_the_signed_in_nurses_bell_and_list_and_o
     latency = time.monotonic() - started
     print(f"\nnotification latency (pharmacist's approval -> nurse's bell and list): {latency:.3f} s")
     assert latency < LATENCY_CEILING_S
-    assert main.bell.text() == "🔔 1"
+    assert main.bell.text() == "Notifications (1)"
     assert main.bell.accessibleDescription() == "1 unread"
 
     # The bell opens the centre by keyboard; Enter on the newest entry opens its ticket and reads it.

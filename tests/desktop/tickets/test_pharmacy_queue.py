@@ -223,3 +223,28 @@ def test_by_keyboard_alone_the_pharmacist_picks_a_ticket_with_the_arrows_and_tab
     assert isinstance(dialog, ApproveDialog) and dialog.isVisible()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_on_a_1366_pixel_screen_the_queue_shows_priority_status_and_needed_by_without_scrolling(
+    qtbot: QtBot, desk: Callable[..., Desk], english: QLocale
+) -> None:
+    pharmacist = desk(person(Role.PHARMACIST))
+    ticket = server_ticket(priority="stat", status="approved")
+    pull(pharmacist.store, [ticket])
+    screen = PharmacyQueueScreen(pharmacist.context, locale=english)
+    qtbot.addWidget(screen)
+    with qtbot.waitSignal(screen.loaded, timeout=5000):
+        screen.resize(1366 - 200, 700)  # the window less the screen list
+        screen.show()
+    assert not screen.detail.isVisible()  # no empty half-width pane before a ticket is chosen
+    with qtbot.waitSignal(screen.detailShown, timeout=5000):
+        screen.select_ticket(ticket.id)
+    assert screen.detail.isVisible()
+    viewport = screen.table.viewport().width()
+    for column in (Column.PRIORITY, Column.STATUS, Column.NEEDED_BY, Column.MEDICATIONS):
+        number = screen.COLUMNS.index(column)
+        right = screen.table.columnViewportPosition(number) + screen.table.columnWidth(number)
+        assert right <= viewport, column
+    assert screen.table.columnWidth(
+        screen.COLUMNS.index(Column.STATUS)
+    ) >= screen.table.fontMetrics().horizontalAdvance("In preparation")

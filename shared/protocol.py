@@ -15,6 +15,14 @@ drop its cache and fetch a fresh snapshot instead of resurrecting deleted rows.
 
 Every request sends the protocol version in the `X-WardDesk-Protocol` header; a client older than
 MIN_SUPPORTED_VERSION gets 426 with code `update_required`.
+
+Server epoch (optional, for desktops that send `server-epoch` in the `X-WardDesk-Features` header): every
+push and pull answer carries `server_epoch`, an opaque token of the server's database that changes when
+the database goes back to an older state (restored from a backup). A desktop sends the one it knows with
+each push; a push made for another epoch is refused with 409 `server_restored` (details:
+`server_epoch`, `last_mutation_id`), and a cursor of another epoch answers `reset_required`. The
+desktop then sends again, numbered from `last_mutation_id + 1`, the changes the server no longer has,
+and fetches its records afresh. Without the header nothing changes: the answers have no `server_epoch`.
 """
 
 from __future__ import annotations
@@ -35,6 +43,11 @@ MAX_PUSH_BATCH = 500
 OLD_MAX_PUSH_BATCH = 100
 MAX_PULL_LIMIT = 5000
 MAX_LONG_POLL_SECONDS = 30
+# Optional features a desktop understands, comma-separated; a server adds their fields to its answers
+# only for desktops that name them (older desktops refuse fields they do not know).
+FEATURES_HEADER = "X-WardDesk-Features"
+FEATURE_SERVER_EPOCH = "server-epoch"
+MAX_SERVER_EPOCH_LENGTH = 200
 
 
 class Entity(StrEnum):
@@ -90,6 +103,11 @@ class PushRequest(BaseModel):
 
     client_id: uuid.UUID
     mutations: list[Mutation] = Field(max_length=MAX_PUSH_BATCH)
+    server_epoch: str | None = Field(
+        default=None,
+        max_length=MAX_SERVER_EPOCH_LENGTH,
+        description="The server epoch this desktop's queue was numbered for; absent: not known",
+    )
 
 
 class MutationStatus(StrEnum):
@@ -119,6 +137,7 @@ class PushResponse(BaseModel):
         default=False, description="A temporary failure stopped the batch; retry the rest later"
     )
     retry_after_seconds: float | None = None
+    server_epoch: str | None = Field(default=None, description="The server's database epoch (see above)")
 
 
 class Change(BaseModel):
@@ -145,3 +164,4 @@ class PullResponse(BaseModel):
         ge=0,
         description="Rows of this initial snapshot, counted when it started; None for a tail",
     )
+    server_epoch: str | None = Field(default=None, description="The server's database epoch (see above)")

@@ -359,6 +359,30 @@ def sync_compact() -> None:
     out.print(f"Removed {removed} expired tombstone(s) from the sync feed.")
 
 
+@app.command("restored")
+def restored(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Run once after restoring the database from a backup, before the desktops reconnect.
+
+    Starts a new epoch of the database: every desktop then sends again the changes the backup does not
+    have, shows its author those it no longer keeps, and fetches its records afresh.
+    """
+    from sync_server.sync.identity import mark_restored
+
+    if not yes:
+        typer.confirm(
+            "Every desktop will fetch all its records again. Was the database restored from a backup?",
+            abort=True,
+        )
+    with _sessions(_database_url(_settings())) as factory, transaction(factory) as session:
+        report = mark_restored(session)
+    out.print(
+        f"The database is now in epoch {report.epoch.epoch}; desktops will catch up when they reconnect"
+        f" ({report.restamped} sync feed row(s) re-stamped for the restored transaction ids)."
+    )
+
+
 def _users_table() -> Table:
     from sync_server.demo import data
 
@@ -441,20 +465,24 @@ def _messaging_settings() -> Settings:
 def relay() -> None:
     """Publish outbox rows to RabbitMQ (WARDDESK_AMQP_URL) until interrupted."""
     try:
+        from sync_server.app import consumers_of
         from sync_server.messaging.runner import run_relay
     except ImportError as exc:
         _fail(f"the outbox relay is not part of this build: {exc}")
-    run_relay(_messaging_settings())
+    settings = _messaging_settings()
+    run_relay(settings, consumers_of(settings))
 
 
 @app.command()
 def worker() -> None:
     """Consume WardDesk events from RabbitMQ (WARDDESK_AMQP_URL) until interrupted."""
     try:
+        from sync_server.app import consumers_of
         from sync_server.messaging.runner import run_worker
     except ImportError as exc:
         _fail(f"the message worker is not part of this build: {exc}")
-    run_worker(_messaging_settings())
+    settings = _messaging_settings()
+    run_worker(settings, consumers_of(settings))
 
 
 def main(argv: list[str] | None = None) -> Any:

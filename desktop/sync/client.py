@@ -5,7 +5,8 @@ Failures come back as typed errors the engine acts on (PowerSync's error classes
 - ServerUnavailable: 5xx or 429 after the retries here; `retry_after` says when to come back;
 - UpdateRequired: 426, this desktop speaks a protocol the server no longer supports;
 - SignInRequired: the session is over (401 after a refresh, or the refresh itself refused);
-- RequestRefused: any other 4xx, a final answer (usually our bug), with the server's code and message.
+- RequestRefused: any other 4xx, a final answer (usually our bug), with the server's code, message and
+  details (409 server_restored and mutation_gap carry what the engine needs to put its queue right).
 Network errors, 5xx and 429 are retried with exponential backoff and jitter, honouring Retry-After.
 """
 
@@ -27,6 +28,8 @@ from pydantic import ValidationError
 
 from desktop.sync.backoff import Backoff
 from shared.protocol import (
+    FEATURE_SERVER_EPOCH,
+    FEATURES_HEADER,
     MAX_PULL_LIMIT,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -65,10 +68,13 @@ class SignInRequired(SyncError):
 
 
 class RequestRefused(SyncError):
-    def __init__(self, message: str, *, status: int, code: str) -> None:
+    def __init__(
+        self, message: str, *, status: int, code: str, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.details = details or {}
 
 
 class TokenProvider(Protocol):
@@ -88,6 +94,15 @@ def _error_of(response: httpx.Response) -> tuple[str, str]:
         return str(error["code"]), str(error["message"])
     except (ValueError, KeyError, TypeError):
         return f"http_{response.status_code}", f"The server answered {response.status_code}."
+
+
+def _details_of(response: httpx.Response) -> dict[str, Any]:
+    """The details of the server's ErrorBody ({} when there are none or the body is not ours)."""
+    try:
+        details = response.json()["error"].get("details")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return details if isinstance(details, dict) else {}
 
 
 class SessionTokens:
@@ -229,7 +244,11 @@ class SyncClient:
             base_url=base_url,
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION), "X-WardDesk-Client": CLIENT_NAME},
+            headers={
+                PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                FEATURES_HEADER: FEATURE_SERVER_EPOCH,
+                "X-WardDesk-Client": CLIENT_NAME,
+            },
         )
         self._tokens = tokens
         self._timeout = timeout
@@ -242,7 +261,10 @@ class SyncClient:
         self._http.close()
 
     def push(self, request: PushRequest) -> PushResponse:
-        answer = self._send("POST", "/sync/push", json=request.model_dump(mode="json"))
+        body = request.model_dump(mode="json")
+        if body["server_epoch"] is None:
+            del body["server_epoch"]  # servers before epochs refuse a field they do not know
+        answer = self._send("POST", "/sync/push", json=body)
         return PushResponse.model_validate_json(answer.content)
 
     def pull(
@@ -314,5 +336,5 @@ class SyncClient:
                 continue
             if status >= 400:
                 code, message = _error_of(answer)
-                raise RequestRefused(message, status=status, code=code)
+                raise RequestRefused(message, status=status, code=code, details=_details_of(answer))
             return answer

@@ -6,6 +6,13 @@ was pushed. `run_forever` does rounds and, between them, long-polls so another w
 shows here within a fraction of a second; a local change (`wake()`) is pushed at once, even during a
 long poll. When the server cannot be reached it waits with exponential backoff and jitter (or the
 server's Retry-After) and reports the workstation as offline; changes keep queueing meanwhile.
+
+A server whose database went back to an older state (restored from a backup) is found three ways: its
+epoch changed (shared/protocol.py), a push meets `server_restored` or a `mutation_gap`, or a pull reports
+fewer of our changes settled than the server had answered before that pull left. Then the queue
+continues from the server's last settled number: the changes it lost are sent again if this cache still
+keeps them, the rest are counted for their author (`SyncStatus.server_restore`), and the cache is
+fetched afresh, so nothing stays stuck on numbers the server no longer knows.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from desktop.store import LocalStore, PulledRows, StorageUnavailable
+from desktop.store.local_store import ServerRestore
 from desktop.sync.backoff import Backoff
 from desktop.sync.client import (
     Offline,
@@ -30,6 +39,7 @@ from desktop.sync.client import (
     SyncError,
     UpdateRequired,
 )
+from shared.errors import ErrorCode
 from shared.protocol import (
     MAX_LONG_POLL_SECONDS,
     MAX_PULL_LIMIT,
@@ -40,6 +50,9 @@ from shared.protocol import (
 )
 
 log = logging.getLogger(__name__)
+
+# Push refusals that mean the server has fewer of our changes than we were told: put the queue right.
+_SERVER_WENT_BACK = frozenset({ErrorCode.SERVER_RESTORED.value, ErrorCode.MUTATION_GAP.value})
 
 
 class Connection(enum.StrEnum):
@@ -63,6 +76,7 @@ class SyncStatus:
     rejected: int = 0
     conflicts: int = 0
     message: str | None = None
+    server_restore: ServerRestore | None = None  # the server was found restored during this session
 
 
 StatusListener = Callable[[SyncStatus], None]
@@ -108,6 +122,9 @@ class SyncEngine:
         self._push_lock = threading.Lock()
         self._pull_lock = threading.Lock()
         self._wake = threading.Event()
+        self._server_epoch: str | None = None
+        self._server_epoch_loaded = False
+        self._recoveries = 0  # how often this engine put its queue right after a restore
 
     # ---- status ----
 
@@ -180,21 +197,45 @@ class SyncEngine:
         pages = 0
         total: int | None = None  # the snapshot's count; its tail pages do not repeat it
         with self._pull_lock:
+            if self._store.cache_reset_pending():  # a push found the server restored
+                self._store.reset_cache_after_restore()
             initial = self._store.sync_state().cursor is None
             ahead: _PageAhead | None = None
+            known_ahead = _Known(0, 0)
+            recovered = False
             while True:
                 state = self._store.sync_state()
                 prepared: PulledRows | None = None
                 if ahead is not None:
                     (page, prepared), ahead = ahead.result(), None
+                    known = known_ahead
                 else:
+                    known = self._known_before_asking()
                     page = self._client.pull(
                         cursor=state.cursor, client_id=state.client_id, limit=self._page_size, wait=wait
                     )
+                if self._went_back(page, answered=known.answered):
+                    if recovered:  # the fresh start must not find the server gone back again
+                        raise RequestRefused(
+                            "The server keeps going back to older states.", status=200, code="restore_loop"
+                        )
+                    recovered = True
+                    with self._push_lock:  # no push in flight with the numbers about to change
+                        # Unless a push has met the restore since the request left (this page is then
+                        # older news, and its count may predate what that recovery sent again).
+                        if self._recoveries == known.recoveries:
+                            self._recover(
+                                last_mutation_id=page.last_mutation_id, server_epoch=page.server_epoch
+                            )
+                    self._store.reset_cache_after_restore()
+                    initial, resets, wait = True, 0, 0.0
+                    continue
+                self._learn_epoch(page.server_epoch)
                 if page.has_more and not page.reset_required:
                     # The next page is fetched and sorted into rows while this one is written (it needs
                     # only this page's cursor): the server's work, our parsing and SQLite's writing (which
                     # releases the GIL) overlap. If writing fails, its answer is dropped.
+                    known_ahead = self._known_before_asking()
                     ahead = _PageAhead(
                         self._client,
                         self._store.prepare_pull,
@@ -220,6 +261,60 @@ class SyncEngine:
                     return applied
                 wait = 0.0
 
+    # ---- a server restored from a backup ----
+
+    def _known_epoch(self) -> str | None:
+        """The server epoch this cache is in step with (read from the store once)."""
+        if not self._server_epoch_loaded:
+            self._server_epoch = self._store.server_epoch()
+            self._server_epoch_loaded = True
+        return self._server_epoch
+
+    def _learn_epoch(self, epoch: str | None) -> None:
+        """The first epoch a server tells us is the one we are in step with (a change means a restore).
+        A server that tells none is of a version before epochs (a rollback): it would refuse ours."""
+        if epoch != self._known_epoch() and (epoch is None or self._known_epoch() is None):
+            self._store.remember_server_epoch(epoch)
+            self._server_epoch = epoch
+
+    def _known_before_asking(self) -> _Known:
+        """Read before a pull leaves: the server settled each of these numbers before it counts them."""
+        return _Known(answered=self._store.last_answered_mutation_id(), recoveries=self._recoveries)
+
+    def _went_back(self, page: PullResponse, *, answered: int) -> bool:
+        """Whether this page comes from a server that went back to an older state: another epoch, or
+        fewer of our changes settled than it had answered before the page was asked for."""
+        known = self._known_epoch()
+        if page.server_epoch is not None and known is not None and page.server_epoch != known:
+            return True
+        return page.last_mutation_id < answered
+
+    def _recover(self, *, last_mutation_id: int, server_epoch: str | None) -> None:
+        """Continue the queue from the server's `last_mutation_id` (the caller holds the push lock); the
+        cache is fetched afresh at the next pull."""
+        notice = self._store.recover_from_server_restore(
+            last_mutation_id=last_mutation_id, server_epoch=server_epoch
+        )
+        self._recoveries += 1
+        if server_epoch is not None:
+            self._server_epoch = server_epoch
+        log.warning(
+            "the sync server went back to an older state (settled up to %d): %d change(s) sent again,"
+            " up to %d lost",
+            last_mutation_id,
+            notice.resent,
+            notice.lost,
+        )
+        self._publish(server_restore=notice)
+
+    def _recover_from_refusal(self, refusal: RequestRefused) -> None:
+        """A push met `server_restored` or `mutation_gap`: recover from the number the server gives."""
+        last = refusal.details.get("last_mutation_id")
+        if isinstance(last, bool) or not isinstance(last, int) or last < 0:
+            raise refusal  # no number to continue from: nothing here can put it right
+        epoch = refusal.details.get("server_epoch")
+        self._recover(last_mutation_id=last, server_epoch=epoch if isinstance(epoch, str) and epoch else None)
+
     def _report_progress(self, progress: PullProgress) -> None:
         for listener in list(self.progress_listeners):
             try:
@@ -235,6 +330,7 @@ class SyncEngine:
         """
         with self._push_lock:
             limit = self._push_batch
+            recovered = False
             while True:
                 batch = self._store.mutations_to_push(limit=limit)
                 if not batch:
@@ -243,8 +339,16 @@ class SyncEngine:
                 self._publish()
                 client_id = batch[0].client_id
                 try:
-                    response = self._client.push(PushRequest(client_id=client_id, mutations=batch))
+                    response = self._client.push(
+                        PushRequest(client_id=client_id, mutations=batch, server_epoch=self._known_epoch())
+                    )
                 except RequestRefused as exc:
+                    if exc.status == 409 and exc.code in _SERVER_WENT_BACK and not recovered:
+                        # The server lost changes it had settled: renumber the queue from its last one
+                        # and send again (once per push: a second refusal is a final answer).
+                        recovered = True
+                        self._recover_from_refusal(exc)
+                        continue
                     if exc.status not in (413, 422) or len(batch) <= OLD_MAX_PUSH_BATCH:
                         raise
                     # Too big for this server: an older one takes OLD_MAX_PUSH_BATCH changes per push
@@ -255,6 +359,7 @@ class SyncEngine:
                         self._push_batch = OLD_MAX_PUSH_BATCH
                     limit = OLD_MAX_PUSH_BATCH
                     continue
+                self._learn_epoch(response.server_epoch)
                 self._store.apply_push_results(response)
                 self._publish()
                 if response.stopped_early:
@@ -348,6 +453,13 @@ class SyncEngine:
             outcome["error"] = exc
         finally:
             done.set()
+
+
+class _Known(NamedTuple):
+    """What the engine knew when a pull left."""
+
+    answered: int  # the highest mutation number the server had answered
+    recoveries: int  # SyncEngine._recoveries
 
 
 class _PageAhead:

@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.errors import ErrorBody, ErrorCode
 from shared.protocol import (
+    FEATURE_SERVER_EPOCH,
+    FEATURES_HEADER,
     MAX_LONG_POLL_SECONDS,
     MAX_PULL_LIMIT,
     MIN_SUPPORTED_VERSION,
@@ -68,6 +70,22 @@ def check_protocol(
         )
 
 
+async def _knows_epochs(
+    features: Annotated[
+        str | None,
+        Header(
+            alias=FEATURES_HEADER,
+            max_length=200,
+            description=f"Features the desktop understands, comma-separated ({FEATURE_SERVER_EPOCH})",
+        ),
+    ] = None,
+) -> bool:
+    """Whether the desktop reads `server_epoch` (older desktops refuse fields they do not know)."""
+    return features is not None and FEATURE_SERVER_EPOCH in (f.strip() for f in features.split(","))
+
+
+KnowsEpochs = Annotated[bool, Depends(_knows_epochs)]
+
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_protocol)])
 
 
@@ -84,19 +102,22 @@ def push(
     body: PushRequest,
     request: Request,
     background: BackgroundTasks,
-) -> PushResponse:
+    knows_epochs: KnowsEpochs,
+) -> Response:
     """Per mutation: applied (with the new version), rejected (a final answer with a reason) or conflict
     (with the server's record). Numbers already settled get their stored answer; 409 mutation_gap when
-    numbers are missing; 403 when the client id is another person's. `stopped_early` asks for a retry
-    of the rest after `retry_after_seconds`. Bookings answer applied when their saga has started; the
-    outcome arrives by pull."""
+    numbers are missing; 409 server_restored when the batch was numbered for another `server_epoch`
+    (the database was restored from a backup since); 403 when the client id is another person's.
+    `stopped_early` asks for a retry of the rest after `retry_after_seconds`. Bookings answer applied
+    when their saga has started; the outcome arrives by pull."""
     engine: SagaEngine = request.app.state.saga_engine
     outcome = pushing.push(session, actor=actor, client=client, request=body, saga_engine=engine)
     session.commit()
     if outcome.started_sagas:
         # After the answer is sent: run the sagas this push started (the recovery runner would too).
         background.add_task(_drive_sagas, request.app.state.session_factory, engine, outcome.started_sagas)
-    return outcome.response
+    answer = outcome.response.model_dump_json(exclude=None if knows_epochs else {"server_epoch"})
+    return Response(content=answer, media_type="application/json")
 
 
 def _drive_sagas(factory: sessionmaker[Session], engine: SagaEngine, saga_ids: list[uuid.UUID]) -> None:
@@ -122,6 +143,7 @@ async def pull(
     client: Client,
     settings: SettingsDep,
     request: Request,
+    knows_epochs: KnowsEpochs,
     cursor: Annotated[str, Query(max_length=4096, description="Opaque; empty for an initial sync")] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
     wait: Annotated[
@@ -133,7 +155,8 @@ async def pull(
 ) -> Response:
     """An empty cursor starts with the current state of every record in scope (paged: follow
     `has_more`), then the changes since. `reset_required` means the cursor is older than the tombstone
-    window or the caller's scopes changed: drop the cache and pull again with the returned cursor.
+    window, the caller's scopes changed, or the database went back to an older state since the cursor
+    was made (another `server_epoch`): drop the cache and pull again with the returned cursor.
     422 invalid_cursor for a cursor this server did not issue."""
     scopes = scopes_of(actor)
     notifier: ChangeNotifier | None = getattr(request.app.state, "sync_notifier", None)
@@ -188,7 +211,11 @@ async def pull(
                 details={"changes": len(page.changes), "entities": page.entities or {}},
             )
         return pulling.render(
-            page, secret=settings.secret_key, last_mutation_id=last, server_time=datetime.now(UTC)
+            page,
+            secret=settings.secret_key,
+            last_mutation_id=last,
+            server_time=datetime.now(UTC),
+            with_epoch=knows_epochs,
         )
 
     body = await run_in_threadpool(finish)

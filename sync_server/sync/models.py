@@ -1,4 +1,5 @@
-"""Sync tables: the change feed, each desktop client's mutation counter, and the stored push results."""
+"""Sync tables: the change feed, each desktop client's mutation counter, the stored push results, and
+which database (and which life of it since its last restore) the server runs on."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     Sequence,
+    SmallInteger,
     String,
     func,
     text,
@@ -93,3 +97,20 @@ class SyncMutationResult(Base):
     name: Mapped[str] = mapped_column(String(40))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
     settled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SyncDatabase(Base):
+    """This database's identity and restore epoch, in one row (sync/identity.py reads and bumps them).
+
+    A desktop compares them with what it saw before: a different identity or epoch means the records,
+    the feed and its own settled mutations may have gone back to an older state.
+    """
+
+    __tablename__ = "sync_database"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    identity: Mapped[uuid.UUID] = mapped_column(server_default=text("gen_random_uuid()"))
+    epoch: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -13,6 +13,11 @@ while the snapshot is being paged leave it and arrive in the tail, so nothing is
 Rows with xid < xmin(prev) were committed before `prev` was taken, hence visible in it: the tail only
 scans xid >= xmin(prev) on the (scope, xid) index, which stays small unless a transaction stays open
 for a long time (then it holds back xmin, and the scan grows with everything written since).
+
+A cursor is only true of the database that made it (sync/identity.py): one of another epoch, or whose
+snapshot is ahead of the database's transaction ids or clock (the database went back: a restore), is
+answered with reset_required. Anyone can sign a cursor with the development secret, so every field is
+checked before PostgreSQL sees it, and a value PostgreSQL still refuses is an invalid cursor too.
 """
 
 from __future__ import annotations
@@ -21,18 +26,29 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared.errors import ErrorCode
+from shared.protocol import MAX_SERVER_EPOCH_LENGTH
 from sync_server.core.errors import Invalid
+from sync_server.sync import identity
+
+log = logging.getLogger(__name__)
 
 CURSOR_VERSION = 1
+# A cursor stamped this far past the database's clock comes from before the clock (or the database) went
+# back: start again rather than trust its age.
+CLOCK_SLACK_SECONDS = 300.0
 
 
 class InvalidCursor(Invalid):
@@ -51,6 +67,7 @@ class Cursor:
     target_time: float | None = None
     scopes: str = ""  # fingerprint of the scopes the cursor was made for
     total: int | None = None  # snapshot: its rows, counted once when it started (the progress bar)
+    server_epoch: str | None = None  # the database epoch it was made in (None: made before epochs)
 
 
 def scopes_fingerprint(scopes: Sequence[str]) -> str:
@@ -77,6 +94,7 @@ def encode_cursor(cursor: Cursor, *, secret: str) -> str:
             "tt": cursor.target_time,
             "s": cursor.scopes,
             "n": cursor.total,
+            "e": cursor.server_epoch,
         },
         separators=(",", ":"),
     ).encode()
@@ -85,7 +103,8 @@ def encode_cursor(cursor: Cursor, *, secret: str) -> str:
 
 
 def decode_cursor(token: str, *, secret: str) -> Cursor:
-    """Read a cursor this server made. Raises InvalidCursor (422) for anything else."""
+    """Read a cursor this server made. Raises InvalidCursor (422) for anything else, including a
+    well-signed cursor with a field that is not what this server writes there."""
     refusal = InvalidCursor(
         "The sync cursor is not one this server issued; start again with an empty cursor."
     )
@@ -98,22 +117,77 @@ def decode_cursor(token: str, *, secret: str) -> Cursor:
     if not hmac.compare_digest(mac, expected):
         raise refusal
     try:
-        fields: dict[str, Any] = json.loads(body)
-        if fields["v"] != CURSOR_VERSION:
+        fields = json.loads(body)
+        if not isinstance(fields, dict) or _count(fields["v"]) != CURSOR_VERSION:
+            raise refusal
+        phase = {"s": "snapshot", "t": "tail"}[fields["p"]]
+        target = None if fields["t"] is None else _snapshot(fields["t"])
+        target_time = None if fields["tt"] is None else _seconds(fields["tt"])
+        # .get: cursors issued before the count (and before epochs) existed stay valid, without them.
+        total = None if fields.get("n") is None else _count(fields["n"])
+        epoch = fields.get("e")
+        if (
+            (target is None) != (target_time is None)
+            or (phase == "snapshot" and target is not None)
+            or (phase == "tail" and total is not None)
+            or not (epoch is None or (isinstance(epoch, str) and 0 < len(epoch) <= MAX_SERVER_EPOCH_LENGTH))
+            or not (isinstance(fields["s"], str) and _FINGERPRINT.fullmatch(fields["s"]))
+        ):
             raise refusal
         return Cursor(
-            phase={"s": "snapshot", "t": "tail"}[fields["p"]],
-            base=str(fields["b"]),
-            base_time=float(fields["bt"]),
-            after=int(fields["a"]),
-            target=fields["t"],
-            target_time=fields["tt"],
-            scopes=str(fields["s"]),
-            # .get: cursors issued before the count existed stay valid, without a total.
-            total=None if fields.get("n") is None else int(fields["n"]),
+            phase=phase,
+            base=_snapshot(fields["b"]),
+            base_time=_seconds(fields["bt"]),
+            after=_count(fields["a"]),
+            target=target,
+            target_time=target_time,
+            scopes=fields["s"],
+            total=total,
+            server_epoch=epoch,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise refusal from exc
+
+
+# pg_snapshot's text as PostgreSQL writes it: xmin:xmax:xip,xip,... (ASCII digits only: \d takes others).
+_SNAPSHOT = re.compile(r"([0-9]{1,19}):([0-9]{1,19}):([0-9]{1,19}(?:,[0-9]{1,19})*)?")
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+_MAX_INT = 2**63 - 1  # bigint (seq) and the xid8 values PostgreSQL will hand out for ages
+
+
+def _snapshot(value: object) -> str:
+    """`value` if it is a snapshot PostgreSQL would read as it wrote it; ValueError otherwise."""
+    if not isinstance(value, str) or (found := _SNAPSHOT.fullmatch(value)) is None:
+        raise ValueError("not a pg_snapshot")
+    xmin, xmax = int(found[1]), int(found[2])
+    running = [int(x) for x in found[3].split(",")] if found[3] else []
+    if not 1 <= xmin <= xmax <= _MAX_INT:
+        raise ValueError("a pg_snapshot needs 1 <= xmin <= xmax")
+    if any(not xmin <= xid < xmax for xid in running) or running != sorted(set(running)):
+        raise ValueError("a pg_snapshot lists its running ids once each, in order, within [xmin, xmax)")
+    return value
+
+
+def _snapshot_xmax(snapshot: str) -> int:
+    """The first transaction id that had not started when the (checked) snapshot was taken."""
+    return int(snapshot.split(":", 2)[1])
+
+
+def _seconds(value: object) -> float:
+    """A time in epoch seconds: a finite, non-negative JSON number (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("not a time")
+    seconds = float(value)  # OverflowError for an integer beyond any float
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError("not a time")
+    return seconds
+
+
+def _count(value: object) -> int:
+    """A feed position, a row count or a version: a JSON integer in [0, 2**63) (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_INT:
+        raise ValueError("not a count")
+    return value
 
 
 @dataclass
@@ -126,6 +200,7 @@ class Page:
     reset_required: bool = False
     entities: dict[str, int] | None = None
     total_estimate: int | None = None  # on snapshot pages: the snapshot's rows
+    server_epoch: str | None = None  # the database epoch the page was read in
 
 
 def _now_snapshot(session: Session) -> tuple[str, float]:
@@ -179,10 +254,18 @@ def _rows(
     # building SQLAlchemy Rows for them cost more than everything else the page does in Python.
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(sql, bound)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+        try:
+            cursor.execute(sql, bound)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+    except psycopg.DataError as exc:
+        # A value of the cursor PostgreSQL refuses (decode_cursor should have caught it). The transaction
+        # is aborted and would refuse every later statement: end it, so the session works again.
+        session.rollback()
+        raise InvalidCursor(
+            "The sync cursor is not one this server issued; start again with an empty cursor."
+        ) from exc
 
 
 def pull_page(
@@ -197,12 +280,21 @@ def pull_page(
     """The next page of changes for these scopes. Raises InvalidCursor for a cursor we did not make.
 
     Answers reset_required when the cursor is older than the tombstone window (deletes it missed may
-    be gone) or was made for other scopes (the person's wards or role changed).
+    be gone), was made for other scopes (the person's wards or role changed), or in another life of the
+    database (another epoch, or a snapshot or time the database has not reached: it went back).
     """
     fingerprint = scopes_fingerprint(scopes)
+    epoch = identity.current(session).token
+    reset = Page(changes=[], cursor=None, has_more=True, reset_required=True, server_epoch=epoch)
     if cursor_token:
         cursor = decode_cursor(cursor_token, secret=secret)
-        snapshot_text, now = None, None
+        if cursor.scopes != fingerprint:
+            return reset
+        why = _from_another_life(session, cursor, epoch=epoch, tombstone_seconds=tombstone_seconds)
+        if why is not None:
+            log.info("pull: a cursor %s; the desktop starts again", why)
+            return reset
+        cursor = replace(cursor, server_epoch=epoch)  # an accepted cursor without one belongs to this epoch
     else:
         snapshot_text, now = _now_snapshot(session)
         # Counted once, here, and carried in the cursor: the following pages do not count again.
@@ -212,13 +304,14 @@ def pull_page(
                 text(_SNAPSHOT_COUNT), {"scopes": list(scopes), "base": snapshot_text}
             ).scalar_one()
         )
-        cursor = Cursor(phase="snapshot", base=snapshot_text, base_time=now, scopes=fingerprint, total=total)
-    if cursor.scopes != fingerprint:
-        return Page(changes=[], cursor=None, has_more=True, reset_required=True)
-    if cursor_token:
-        now = float(session.execute(text("SELECT extract(epoch FROM clock_timestamp())")).scalar_one())
-        if now - cursor.base_time > tombstone_seconds:
-            return Page(changes=[], cursor=None, has_more=True, reset_required=True)
+        cursor = Cursor(
+            phase="snapshot",
+            base=snapshot_text,
+            base_time=now,
+            scopes=fingerprint,
+            total=total,
+            server_epoch=epoch,
+        )
 
     total_estimate = cursor.total if cursor.phase == "snapshot" else None
     rows: list[Any] = []
@@ -250,15 +343,49 @@ def pull_page(
             break
         rows += found
         assert cursor.target is not None and cursor.target_time is not None
-        cursor = Cursor(phase="tail", base=cursor.target, base_time=cursor.target_time, scopes=fingerprint)
+        cursor = Cursor(
+            phase="tail",
+            base=cursor.target,
+            base_time=cursor.target_time,
+            scopes=fingerprint,
+            server_epoch=epoch,
+        )
         break
     return Page(
         changes=_latest_per_record(rows),
         cursor=cursor,
         has_more=has_more,
-        entities=_count(rows),
+        entities=_count_entities(rows),
         total_estimate=total_estimate,
+        server_epoch=epoch,
     )
+
+
+def _from_another_life(
+    session: Session, cursor: Cursor, *, epoch: str, tombstone_seconds: float
+) -> str | None:
+    """Why this well-formed cursor cannot be followed in this database (None: it can)."""
+    if cursor.server_epoch is not None and cursor.server_epoch != epoch:
+        return "of another database epoch (restored from a backup)"
+    now, next_xid = session.execute(
+        text(
+            "SELECT extract(epoch FROM clock_timestamp()),"
+            " CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text)"
+        )
+    ).one()
+    # Transaction ids only grow in one database: a snapshot ahead of them was taken before the database
+    # went back (a physical restore), and its ids now name other changes, which a tail would skip.
+    # Answered as a reset and not as 422: an honest desktop holds such a cursor, and a forged one gains
+    # nothing from a fresh start that an empty cursor would not give.
+    snapshots = [cursor.base] if cursor.target is None else [cursor.base, cursor.target]
+    if any(_snapshot_xmax(snapshot) > int(next_xid) for snapshot in snapshots):
+        return "ahead of the database's transaction ids (the database went back)"
+    times = [cursor.base_time] if cursor.target_time is None else [cursor.base_time, cursor.target_time]
+    if max(times) > float(now) + CLOCK_SLACK_SECONDS:
+        return "from the database's future (its clock went back)"
+    if float(now) - cursor.base_time > tombstone_seconds:
+        return "older than the tombstone window"
+    return None
 
 
 def _latest_per_record(rows: list[Any]) -> list[str]:
@@ -274,16 +401,20 @@ def _latest_per_record(rows: list[Any]) -> list[str]:
     return kept
 
 
-def _count(rows: list[Any]) -> dict[str, int]:
+def _count_entities(rows: list[Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for row in rows:
         counts[row[_ENTITY]] = counts.get(row[_ENTITY], 0) + 1
     return counts
 
 
-def render(page: Page, *, secret: str, last_mutation_id: int, server_time: datetime) -> bytes:
-    """The PullResponse JSON, assembled from the JSON PostgreSQL already built for each change."""
-    head = {
+def render(
+    page: Page, *, secret: str, last_mutation_id: int, server_time: datetime, with_epoch: bool = False
+) -> bytes:
+    """The PullResponse JSON, assembled from the JSON PostgreSQL already built for each change.
+
+    `with_epoch`: the desktop understands `server_epoch` (older ones refuse a field they do not know)."""
+    head: dict[str, Any] = {
         "cursor": encode_cursor(page.cursor, secret=secret) if page.cursor else "",
         "has_more": page.has_more,
         "reset_required": page.reset_required,
@@ -291,6 +422,8 @@ def render(page: Page, *, secret: str, last_mutation_id: int, server_time: datet
         "server_time": server_time.isoformat(),
         "total_estimate": page.total_estimate,
     }
+    if with_epoch:
+        head["server_epoch"] = page.server_epoch
     return ('{"changes":[' + ",".join(page.changes) + "]," + json.dumps(head)[1:]).encode()
 
 

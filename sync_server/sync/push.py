@@ -6,6 +6,9 @@ The rules (Replicache's, proven elsewhere):
   client's new `last_mutation_id` are written in the same transaction, which commits them all at once.
 - A number already settled is answered from its stored result (a resent batch after a lost answer).
 - A gap (the first new number is not last + 1) is refused: the client lost track and must resend.
+- A batch numbered for another epoch of the database (sync/identity.py: it was restored from a backup
+  since) is refused whole, with the client's last settled number: the desktop sends again what the
+  restored database does not have, renumbered from there.
 - A temporary failure (deadlock, serialization failure, lost connection) stops the batch; that mutation
   stays unapplied and the client retries later.
 - A permanent refusal (bad payload, no permission, invalid transition) is recorded as `rejected` with a
@@ -45,7 +48,7 @@ from sync_server.booking.schemas import BookingRequest, RescheduleRequest
 from sync_server.core.bulk import insert_rows
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
-from sync_server.sync import feed
+from sync_server.sync import feed, identity
 from sync_server.sync.appointments import SYNC_ORIGIN
 from sync_server.sync.models import SyncClient, SyncMutationResult
 from sync_server.tickets.models import RefillTicket
@@ -58,6 +61,10 @@ RETRY_AFTER_SECONDS = 1.0
 
 class MutationGap(Conflict):
     code = ErrorCode.MUTATION_GAP
+
+
+class ServerRestored(Conflict):
+    code = ErrorCode.SERVER_RESTORED
 
 
 class ServiceUnavailable(AppError):
@@ -86,12 +93,21 @@ def push(
     """Apply a batch in the caller's transaction (which the caller commits, then drives the sagas).
 
     Raises Invalid (mutations of another client, or not numbered one by one), PermissionDenied (the
-    client id belongs to another user), MutationGap (409: numbers missing before this batch).
+    client id belongs to another user), ServerRestored (409: the batch was numbered for another epoch
+    of the database), MutationGap (409: numbers missing before this batch).
     """
     _check_batch(request)
+    epoch = identity.current(session).token
+    if request.server_epoch is not None and request.server_epoch != epoch:
+        known = last_mutation_id(session, client_id=request.client_id, user_id=actor.user_id)
+        raise ServerRestored(
+            "The server's database was restored from a backup since this workstation last synced: send "
+            f"again the changes it no longer has, numbered from {known + 1}, and fetch the records again.",
+            details={"server_epoch": epoch, "last_mutation_id": known, "expected": known + 1},
+        )
     state = _lock_client(session, client_id=request.client_id, user_id=actor.user_id)
     last = state.last_mutation_id
-    outcome = PushOutcome(PushResponse(results=[], last_mutation_id=last))
+    outcome = PushOutcome(PushResponse(results=[], last_mutation_id=last, server_epoch=epoch))
     fresh = [m for m in request.mutations if m.mutation_id > last]
     if fresh and fresh[0].mutation_id != last + 1:
         raise MutationGap(

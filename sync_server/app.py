@@ -24,7 +24,9 @@ from sync_server.core.limits import BodySizeLimit
 from sync_server.directory.api import router as directory_router
 from sync_server.health.api import router as health_router
 from sync_server.messaging.api import router as dead_letters_router
-from sync_server.messaging.runner import default_consumers, start_in_process
+from sync_server.messaging.consumers import Consumer
+from sync_server.messaging.runner import start_in_process
+from sync_server.notifications.consumer import appointment_emails
 from sync_server.privacy.api import router as privacy_router
 from sync_server.releases.api import router as releases_router
 from sync_server.sync.api import router as sync_router
@@ -52,6 +54,12 @@ def _telemetry(settings: Settings) -> TelemetryConfig:
         "operation_spans": enabled,
         "auto_configure": enabled,
     }
+
+
+def consumers_of(settings: Settings) -> list[Consumer]:
+    """Every consumer of events this server runs (wired here, the composition root, so the messaging
+    machinery knows no domain)."""
+    return [appointment_emails(settings)]
 
 
 def create_app(
@@ -92,7 +100,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.saga_engine = SagaEngine(settings)
-    app.state.consumers = default_consumers(settings)
+    app.state.consumers = consumers_of(settings)
     # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
     app.state.sync_notifier = ChangeNotifier.for_database(url)
     install_error_handlers(app)

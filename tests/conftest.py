@@ -20,8 +20,8 @@ from sync_server.auth.passwords import hash_password
 from sync_server.core.config import Settings
 from sync_server.core.db import make_engine, make_session_factory, transaction
 from sync_server.core.migrations import upgrade
-from sync_server.core.schema import metadata
 from sync_server.directory.models import Doctor, Ward
+from sync_server.migrations.schema import metadata
 from tests import services
 
 TEST_SECRET = "test-secret-" + "x" * 40

@@ -25,7 +25,7 @@ from sync_server.messaging import failures
 from sync_server.messaging.consumers import Consumer
 from sync_server.messaging.models import MessageFailure
 from sync_server.messaging.rabbitmq import BrokerUnavailable, list_dead_letters, replay_dead_letters
-from sync_server.messaging.runner import default_consumers, topology_of
+from sync_server.messaging.runner import topology_of
 
 router = APIRouter(prefix="/admin/dead-letters", tags=["admin"])
 
@@ -70,8 +70,9 @@ class ReplayResult(BaseModel):
 
 
 def _consumers(request: Request, settings: Settings) -> list[Consumer]:
-    consumers: list[Consumer] | None = getattr(request.app.state, "consumers", None)
-    return consumers if consumers is not None else default_consumers(settings)
+    """The consumers the composition root wired into this app."""
+    consumers: list[Consumer] = request.app.state.consumers
+    return consumers
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:

@@ -22,16 +22,10 @@ from sync_server.messaging.inprocess import InProcessDelivery
 from sync_server.messaging.rabbitmq import ConfirmingPublisher, QueueWorker, declare_topology
 from sync_server.messaging.relay import OutboxRelay, run_relay_loop
 from sync_server.messaging.topology import Topology
-from sync_server.notifications.consumer import appointment_emails
 
 log = logging.getLogger(__name__)
 
 StopMessaging = Callable[[], None]
-
-
-def default_consumers(settings: Settings) -> list[Consumer]:
-    """Every consumer this server runs."""
-    return [appointment_emails(settings)]
 
 
 def topology_of(settings: Settings) -> Topology:
@@ -135,11 +129,12 @@ def start_in_process(
     settings: Settings,
     session_factory: sessionmaker[Session],
     *,
-    consumers: Sequence[Consumer] | None = None,
+    consumers: Sequence[Consumer],
 ) -> StopMessaging:
-    """Start the messaging threads this server process should run; returns the function that stops them
-    (and waits for them). With `messaging_in_app` off, starts nothing."""
-    chosen = list(consumers) if consumers is not None else default_consumers(settings)
+    """Start the messaging threads this server process should run for these consumers (wired by the
+    composition root); returns the function that stops them (and waits for them). With
+    `messaging_in_app` off, starts nothing."""
+    chosen = list(consumers)
     if not settings.messaging_in_app:
         return lambda: None
     if settings.amqp_url is None:
@@ -176,20 +171,20 @@ def _run_until_signalled(settings: Settings, what: str, run: Callable[..., None]
         log.info("%s stopped", what)
 
 
-def run_relay(settings: Settings) -> None:
+def run_relay(settings: Settings, consumers: Sequence[Consumer]) -> None:
     """The outbox relay as its own process: blocks until SIGTERM/SIGINT."""
 
     def run(session_factory: sessionmaker[Session], stop: threading.Event) -> None:
-        relay_to_broker(settings, session_factory, default_consumers(settings), stop)
+        relay_to_broker(settings, session_factory, consumers, stop)
 
     _run_until_signalled(settings, "outbox relay", run)
 
 
-def run_worker(settings: Settings) -> None:
+def run_worker(settings: Settings, consumers: Sequence[Consumer]) -> None:
     """Every consumer as its own process (one thread each): blocks until SIGTERM/SIGINT."""
 
     def run(session_factory: sessionmaker[Session], stop: threading.Event) -> None:
-        workers = queue_workers(settings, session_factory, default_consumers(settings))
+        workers = queue_workers(settings, session_factory, consumers)
         threads = [threading.Thread(target=w.run, args=(stop,), name=w.consumer.name) for w in workers]
         for thread in threads:
             thread.start()

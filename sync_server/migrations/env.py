@@ -3,7 +3,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from sync_server.core.schema import metadata
+from sync_server.migrations.schema import metadata
 
 config = context.config
 

@@ -25,7 +25,7 @@ from sync_server.app import create_app
 from sync_server.auth.models import User
 from sync_server.auth.service import AuthService
 from sync_server.core.db import transaction
-from sync_server.core.schema import metadata
+from sync_server.migrations.schema import metadata
 from tests.conftest import make_test_settings as make_settings
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]

@@ -158,10 +158,11 @@ class TestWithTheBroker:
 def test_without_ses_the_email_is_written_as_an_eml_file(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
+    from sync_server.app import consumers_of
     from sync_server.messaging.runner import start_in_process
 
     settings = root.make_test_settings(relay_poll_seconds=0.05, mail_dir=tmp_path / "mail")
-    stop = start_in_process(settings, session_factory)
+    stop = start_in_process(settings, session_factory, consumers=consumers_of(settings))
     try:
         [row] = emit_events(session_factory, [("appointment.confirmed", "a-1", confirmed_payload())])
         eventually(lambda: len(sent_emails(session_factory)) == 1)

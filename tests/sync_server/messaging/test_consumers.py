@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import tests.conftest as root
 from shared.events import EventEnvelope
+from sync_server.app import consumers_of
 from sync_server.core.db import transaction
 from sync_server.core.outbox import OutboxMessage, ProcessedMessage
 from sync_server.messaging.consumers import envelope_of
@@ -149,7 +150,7 @@ def test_without_a_broker_events_are_delivered_in_process_to_the_same_consumer_o
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     settings = root.make_test_settings(relay_poll_seconds=0.05, mail_dir=tmp_path / "mail")
-    stop = start_in_process(settings, session_factory)
+    stop = start_in_process(settings, session_factory, consumers=consumers_of(settings))
     try:
         rows = emit_events(
             session_factory,
@@ -180,7 +181,7 @@ def test_in_process_delivery_dead_letters_after_the_delivery_limit_without_block
         relay_poll_seconds=0.05, mail_dir=blocked, amqp_delivery_limit=2,
         consumer_retry_base_seconds=0.01, consumer_retry_max_seconds=0.02,
     )
-    stop = start_in_process(settings, session_factory)
+    stop = start_in_process(settings, session_factory, consumers=consumers_of(settings))
     try:
         row = one_confirmed(session_factory)
         eventually(lambda: _unpublished(session_factory) == 0)

@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 
 ENV_OVERRIDE = "WARDDESK_SYSTEM_CONFIG"
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\WardDesk"
-DEFAULT_INSTALL_COMMAND = "pkexec dpkg -i {package}"
+# How a verified update is installed, per platform (each asks for an administrator's consent).
+DEFAULT_INSTALL_COMMAND = {
+    "win32": "msiexec /i {package} /passive /norestart",
+    "darwin": "open -W {package}",
+}.get(sys.platform, "pkexec dpkg -i {package}")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ packages>, so a second build of the same sources only repackages (the CI test bu
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 import os
@@ -35,6 +34,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from installer.sign import sign_release
 
 REPO = Path(__file__).resolve().parents[1]
 INSTALLER = REPO / "installer"
@@ -116,10 +117,6 @@ def public_pem(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-
-
-def sign_file(key: Ed25519PrivateKey, package: Path) -> bytes:
-    return key.sign(package.read_bytes())
 
 
 # -- freezing
@@ -278,29 +275,18 @@ def build(
     log(f"packaging {package.name}...")
     build_deb(root, package)
     shutil.rmtree(root)
-    signature = package.with_name(package.name + ".sig")
-    signature.write_bytes(sign_file(key, package))
-    data = package.read_bytes()
-    release = out_dir / "release.json"
-    release.write_text(
-        json.dumps(
-            {
-                "version": version,
-                "platform": "linux-deb",
-                "package": package.name,
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "signature": base64.b64encode(signature.read_bytes()).decode(),
-                "public_key": public_key.decode(),
-                "development_key": development,
-            },
-            indent=2,
-        )
-        + "\n"
+    signature, release = sign_release(
+        package,
+        key=key,
+        public_key=public_key,
+        platform="linux-deb",
+        version=version,
+        development=development,
     )
     (out_dir / "warddesk-release-key.pem").write_bytes(public_key)
     elapsed = time.perf_counter() - started
-    return Built(package, signature, release, development, elapsed, cached, len(data), installed)
+    size = package.stat().st_size
+    return Built(package, signature, release, development, elapsed, cached, size, installed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,7 +297,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", help="package version (default: pyproject.toml's)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="where the package goes")
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help="cache of frozen builds")
+    parser.add_argument(
+        "--freeze-only",
+        action="store_true",
+        help="only the PyInstaller folder (the Windows and macOS recipes)",
+    )
     args = parser.parse_args(argv)
+    if args.freeze_only:
+        key, development = load_release_key(args.release_key, build_dir=args.build_dir)
+        version = args.version or project_version()
+        public_key = public_pem(key)
+        digest = source_hash(public_key + version.encode())
+        frozen = freeze(
+            work=args.build_dir / digest, version=version, public_key=public_key, development=development,
+            digest=digest,
+        )  # fmt: skip
+        log(f"frozen app: {frozen}")
+        return 0
     built = build(
         build_dir=args.build_dir, out_dir=args.out, release_key=args.release_key, version=args.version
     )

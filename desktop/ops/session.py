@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import keyring
@@ -86,7 +87,7 @@ class SignInFailed(Exception):
 
     def __init__(self, message: str, *, kind: str) -> None:
         super().__init__(message)
-        self.kind = kind  # credentials | unknown_offline | refused | storage
+        self.kind = kind  # credentials | unknown_offline | refused | storage | not_warddesk
 
 
 # ---- the OS keyring ----
@@ -187,20 +188,21 @@ def _read_verifier(path: Path) -> dict[str, Any] | None:
     return content if isinstance(content, dict) and content.get("version") == VERIFIER_VERSION else None
 
 
-def check_offline(*, server_url: str, username: str, password: str, data_dir: Path | None) -> SignedInUser:
-    """The cached user when `password` matches their verifier. Raises SignInFailed otherwise."""
+def check_offline(
+    *, server_url: str, username: str, password: str, data_dir: Path | None, reason: str | None = None
+) -> SignedInUser:
+    """The cached user when `password` matches their verifier. Raises SignInFailed otherwise (with
+    `reason`, why the server could not be asked, in front of the message)."""
     path = verifier_path(server_url=server_url, username=username, data_dir=data_dir)
     content = _read_verifier(path)
     if content is None:
-        raise SignInFailed(
-            QCoreApplication.translate(
-                "SignIn",
-                "The server cannot be reached, and {username} has not signed in on this computer before, "
-                "so WardDesk cannot check the password. Sign in once while the network works, or use a "
-                "computer you have used before.",
-            ).format(username=username),
-            kind="unknown_offline",
-        )
+        message = QCoreApplication.translate(
+            "SignIn",
+            "The server cannot be reached, and {username} has not signed in on this computer before, "
+            "so WardDesk cannot check the password. Sign in once while the network works, or use a "
+            "computer you have used before.",
+        ).format(username=username)
+        raise SignInFailed(f"{reason} {message}" if reason else message, kind="unknown_offline")
     try:
         _HASHER.verify(str(content["verifier"]), password)
         return SignedInUser.from_server(content["user"])
@@ -267,6 +269,51 @@ def _server_message(answer: httpx.Response) -> str:
         )
 
 
+def unreachable_reason(error: httpx.TransportError, *, server_url: str) -> str:
+    """Which of "no such host", "nothing listens there" and "no answer in time" stopped a request, and
+    what to check: each calls for a different fix."""
+    text = f"{error} {error.__cause__ or ''} {error.__context__ or ''}".casefold()
+    host = urlsplit(server_url).hostname or server_url
+    if isinstance(error, httpx.TimeoutException):
+        return QCoreApplication.translate(
+            "SignIn",
+            "The server at {server} did not answer in time: the network or the server is slow or down.",
+        ).format(server=server_url)
+    if any(
+        sign in text
+        for sign in (
+            "name or service not known",
+            "nodename nor servname",
+            "getaddrinfo",
+            "name resolution",
+            "no address associated",
+        )
+    ):
+        return QCoreApplication.translate(
+            "SignIn",
+            "No computer called {host} is known on this network: check the server address for typos.",
+        ).format(host=host)
+    if "refused" in text:
+        return QCoreApplication.translate(
+            "SignIn",
+            "Nothing answers at {server}: the WardDesk server is not running there, or the port is wrong.",
+        ).format(server=server_url)
+    return QCoreApplication.translate("SignIn", "The server at {server} cannot be reached.").format(
+        server=server_url
+    )
+
+
+def _from_warddesk(answer: httpx.Response) -> bool:
+    """A WardDesk server answers /auth/token with JSON: a token, or its error body."""
+    if answer.status_code in (502, 503, 504):
+        return True  # a proxy in front of a WardDesk server that is down or restarting
+    try:
+        body = answer.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and ("access_token" in body or "error" in body)
+
+
 def _open_store(*, server_url: str, username: str, data_dir: Path | None) -> LocalStore:
     try:
         return LocalStore.open_for_user(server_url=server_url, username=username, data_dir=data_dir)
@@ -299,11 +346,19 @@ def sign_in(
                 data={"grant_type": "password", "username": username, "password": password},
                 headers=CLIENT_HEADERS,
             )
-    except httpx.TransportError:
+    except httpx.TransportError as exc:
         answer = None
-        offline_reason = QCoreApplication.translate(
-            "SignIn", "The server at {server} cannot be reached."
-        ).format(server=server_url)
+        offline_reason = unreachable_reason(exc, server_url=server_url)
+    if answer is not None and not _from_warddesk(answer):
+        # Something answers at that address, but not WardDesk: a typo in the address or the port.
+        raise SignInFailed(
+            QCoreApplication.translate(
+                "SignIn",
+                "{server} answered, but it is not a WardDesk sync server (HTTP {status}). Check the "
+                "address and the port; IT can tell you the right one.",
+            ).format(server=server_url, status=answer.status_code),
+            kind="not_warddesk",
+        )
     if answer is not None and answer.status_code >= 500:
         offline_reason = QCoreApplication.translate(
             "SignIn", "The server at {server} is not answering (HTTP {status})."
@@ -373,7 +428,9 @@ def _sign_in_offline(
     reason: str | None,
     keyring_available: bool,
 ) -> DesktopSession:
-    user = check_offline(server_url=server_url, username=username, password=password, data_dir=data_dir)
+    user = check_offline(
+        server_url=server_url, username=username, password=password, data_dir=data_dir, reason=reason
+    )
     store = _open_store(server_url=server_url, username=user.username, data_dir=data_dir)
     refresh_token = vault.load(server_url=server_url, username=user.username)
     return DesktopSession(

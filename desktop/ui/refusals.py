@@ -34,6 +34,11 @@ _KNOWN: dict[str, str] = {
 }
 
 
+def is_known(code: str | None) -> bool:
+    """Whether the desktop has its own sentence for this refusal code."""
+    return (code or "") in _KNOWN
+
+
 def refusal_text(code: str | None, message: str | None, *, fallback: str | None = None) -> str:
     """Our sentence for `code` (translated) with the server's `message` after it; the message alone for
     an unknown code; `fallback` (or a generic sentence) when there is neither."""

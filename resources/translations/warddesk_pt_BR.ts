@@ -1203,6 +1203,22 @@
         <source>The server answered for another account.</source>
         <translation>O servidor respondeu por outra conta.</translation>
     </message>
+    <message>
+        <source>{server} answered, but it is not a WardDesk sync server (HTTP {status}). Check the address and the port; IT can tell you the right one.</source>
+        <translation>{server} respondeu, mas não é um servidor de sincronização do WardDesk (HTTP {status}). Confira o endereço e a porta; a TI pode informar o correto.</translation>
+    </message>
+    <message>
+        <source>The server at {server} did not answer in time: the network or the server is slow or down.</source>
+        <translation>O servidor em {server} não respondeu a tempo: a rede ou o servidor está lento ou fora do ar.</translation>
+    </message>
+    <message>
+        <source>No computer called {host} is known on this network: check the server address for typos.</source>
+        <translation>Nenhum computador chamado {host} é conhecido nesta rede: confira se o endereço do servidor está digitado certo.</translation>
+    </message>
+    <message>
+        <source>Nothing answers at {server}: the WardDesk server is not running there, or the port is wrong.</source>
+        <translation>Nada responde em {server}: o servidor do WardDesk não está rodando lá, ou a porta está errada.</translation>
+    </message>
 </context>
 <context>
     <name>SignInWindow</name>

@@ -43,10 +43,11 @@ def format_when(starts: datetime, ends: datetime, *, zone: object, locale: QLoca
 
 
 def refusal_text(code: str, message: str) -> str:
-    """Why the server refused the booking, in the user's language when the code is known."""
+    """Why the server refused the booking: our sentence alone for a known code (the server's English
+    message says the same thing), the server's message for an unknown one."""
     return refusals.refusal_text(
         code,
-        message,
+        None if refusals.is_known(code) else message,
         fallback=QCoreApplication.translate("AppointmentDetails", "The server refused the booking."),
     )
 
@@ -136,6 +137,7 @@ class AppointmentDetailsDialog(QDialog):
         form.addRow(self.tr("Status:"), self.status)
         form.addRow(self.tr("Reason:"), self.reason)
         form.addRow(self.tr("Cancelled because:"), self.cancel_reason)
+        self._form = form
 
         self.refusal_box = QGroupBox(self.tr("Why the server refused it"), self)
         self.refusal = QLabel(self.refusal_box)
@@ -205,12 +207,18 @@ class AppointmentDetailsDialog(QDialog):
             self.waiting.setText("")
         self.waiting.setVisible(bool(self.waiting.text()))
         self.reason.setText(details.reason or "—")
-        self.cancel_reason.setText(details.cancel_reason or "—")
+        self.cancel_reason.setText(details.cancel_reason)
+        # Only a cancelled appointment has the row, and only with its reason: never "Cancelled because: -".
+        self._form.setRowVisible(self.cancel_reason, bool(details.cancel_reason.strip()))
 
         refused = details.status is AppointmentStatus.REJECTED
         self.refusal_box.setVisible(refused)
         why = refusal_text(details.rejection_code, details.rejection_message) if refused else ""
         self.refusal.setText(why)
+        # The server's English words stay at hand for IT, not repeated in brackets after ours.
+        self.refusal.setToolTip(
+            details.rejection_message if refused and details.rejection_message != why else ""
+        )
         for button in self.alternative_buttons:
             self.alternatives.removeWidget(button)
             button.deleteLater()

@@ -211,7 +211,9 @@ def test_a_refused_booking_says_why_offers_the_next_free_slots_and_books_one_in_
 
     details = open_details(qtbot, screen, refused)
     assert details.refusal_box.isVisibleTo(details)
-    assert details.refusal.text().startswith("Someone else booked this time first.")
+    assert details.refusal.text() == "Someone else booked this time first."  # not again in English
+    assert "already has an appointment" in details.refusal.toolTip()
+    assert not details.cancel_reason.isVisibleTo(details)  # no "Cancelled because: -"
     day = english.toString(tomorrow_at(9).astimezone(LISBON).date(), "ddd dd/MM/yyyy")
     assert [b.text() for b in details.alternative_buttons] == [
         f"Book {day}, 09:20–09:40 instead",

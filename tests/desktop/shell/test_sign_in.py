@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,8 +22,8 @@ from shared.roles import Role
 from sync_server.auth.models import User
 from sync_server.core.config import Settings
 from sync_server.core.db import transaction
+from sync_server.directory.feed import record_directory
 from sync_server.directory.models import Doctor
-from sync_server.sync.directory import record_directory
 from tests.conftest import PASSWORD
 from tests.desktop.live_server import free_port, running_server
 from tests.desktop.shell.conftest import MemoryKeyring
@@ -221,3 +223,50 @@ def test_without_a_keyring_the_app_says_so_and_writes_no_secret_to_disk(
         if path.is_file():
             content = path.read_bytes()
             assert not any(secret in content for secret in secrets), f"{path} holds a secret"
+
+
+class _NotWardDesk(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        body = b"<html><body>It works!</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def _sign_in_message(qtbot: QtBot, flow: ShellFlow) -> str:
+    window = flow.show_sign_in()
+    window.fill(username="nurse.new", password="whatever she types")
+    window.submit()
+    qtbot.waitUntil(lambda: window.message.isVisible(), timeout=15_000)
+    assert flow.main_window is None
+    return window.message.text()
+
+
+def test_a_server_down_a_host_that_does_not_exist_and_a_web_server_that_is_not_warddesk_are_told_apart(
+    qtbot: QtBot, make_flow: Callable[..., ShellFlow], vault: TokenVault
+) -> None:
+    down = _sign_in_message(qtbot, make_flow(server_url=f"http://127.0.0.1:{free_port()}", vault=vault))
+    assert (
+        "Nothing answers at http://127.0.0.1:" in down and "not running there, or the port is wrong" in down
+    )
+
+    unknown = _sign_in_message(qtbot, make_flow(server_url="http://warddesk.invalid:8080", vault=vault))
+    assert "No computer called warddesk.invalid is known on this network" in unknown
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotWardDesk)
+    thread = threading.Thread(target=web.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{web.server_address[1]}"
+        other = _sign_in_message(qtbot, make_flow(server_url=url, vault=vault))
+    finally:
+        web.shutdown()
+        web.server_close()
+        thread.join(5)
+    assert other.startswith(f"{url} answered, but it is not a WardDesk sync server (HTTP 404).")
+    assert len({down, unknown, other}) == 3

@@ -74,7 +74,7 @@ def redact(line: str) -> str:
 
 def versions() -> dict[str, object]:
     installation = current_installation()
-    libraries = {}
+    libraries: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             libraries[name] = metadata.version(name)

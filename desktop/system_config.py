@@ -84,6 +84,8 @@ def read_file(path: Path) -> SystemConfig:
 
 
 def _read_windows_policy() -> SystemConfig | None:  # pragma: no cover - Windows only
+    if sys.platform != "win32":
+        return None
     import winreg
 
     sections: dict[str, dict[str, str]] = {}

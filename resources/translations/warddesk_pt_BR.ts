@@ -3163,4 +3163,54 @@
         <translation>Digite sua senha.</translation>
     </message>
 </context>
+<context>
+    <name>UpdateStatus</name>
+    <message>
+        <source>Update download</source>
+        <translation>Download da atualização</translation>
+    </message>
+    <message>
+        <source>Install update…</source>
+        <translation>Instalar atualização…</translation>
+    </message>
+    <message>
+        <source>Downloading WardDesk {version}…</source>
+        <translation>Baixando o WardDesk {version}…</translation>
+    </message>
+    <message>
+        <source>WardDesk {version} is available: ask IT to install it.</source>
+        <translation>O WardDesk {version} está disponível: peça à TI para instalá-lo.</translation>
+    </message>
+    <message>
+        <source>Installing WardDesk {version}…</source>
+        <translation>Instalando o WardDesk {version}…</translation>
+    </message>
+    <message>
+        <source>Update refused: {reason}</source>
+        <translation>Atualização recusada: {reason}</translation>
+    </message>
+    <message>
+        <source>WardDesk {version} is ready.</source>
+        <translation>O WardDesk {version} está pronto.</translation>
+    </message>
+    <message>
+        <source>WardDesk {version} is ready; it installs once your changes are sent, or at the next start.</source>
+        <translation>O WardDesk {version} está pronto; será instalado quando suas alterações forem enviadas, ou na próxima abertura.</translation>
+    </message>
+    <message>
+        <source>Install the update</source>
+        <translation>Instalar a atualização</translation>
+    </message>
+    <message>
+        <source>Install the update now? WardDesk closes and starts again; nothing you saved is lost.</source>
+        <translation>Instalar a atualização agora? O WardDesk fecha e abre de novo; nada do que você salvou se perde.</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateOps</name>
+    <message>
+        <source>The update could not be installed; WardDesk keeps running this version.</source>
+        <translation>Não foi possível instalar a atualização; o WardDesk continua nesta versão.</translation>
+    </message>
+</context>
 </TS>

@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     if system.check_updates and not args.self_test:
         updates = start_updates(updater, settings=settings, executors=executors, flow=flow)
         updates.installed.connect(lambda: (QProcess.startDetached(sys.executable, sys.argv[1:]), flow.quit()))
+        flow.finished.connect(updates.stop)
     # Ctrl+C in the terminal (make demo) quits cleanly. Qt's loop hides signals from Python, so a timer
     # hands control back to the interpreter a few times a second to let the handler run.
     signal.signal(signal.SIGINT, lambda *_: app.quit())

@@ -76,6 +76,7 @@ class UpdateOps(QObject):
         self.state = UpdateState()
         self.staged: StagedUpdate | None = None
         self._busy = False
+        self._client: ReleaseClient | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.check)
@@ -87,7 +88,10 @@ class UpdateOps(QObject):
         self.check()
 
     def stop(self) -> None:
+        """No more checks; a download in progress ends at its next chunk (quitting never waits for it)."""
         self._timer.stop()
+        if self._client is not None:
+            self._client.cancel()
 
     def check(self) -> None:
         """Look for a newer release and, when this installation can install it, download and verify it."""
@@ -95,6 +99,7 @@ class UpdateOps(QObject):
             return
         self._busy = True
         updater, client = self._updater, self._client_for()
+        self._client = client
 
         def work() -> tuple[DesktopRelease | None, StagedUpdate | None]:
             release = updater.check(client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +50,11 @@ class ReleaseClient:
         self._transport = transport
         self._token = token
         self._timeout = timeout
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop a download in progress (WardDesk is quitting); it raises UpdateUnavailable."""
+        self._cancelled.set()
 
     def _client(self) -> httpx.Client:
         headers = {"X-WardDesk-Client": "WardDesk desktop updater"}
@@ -92,6 +98,8 @@ class ReleaseClient:
                     raise UpdateUnavailable(f"the package download answered HTTP {answer.status_code}")
                 with partial.open("wb") as out:
                     for chunk in answer.iter_bytes(_CHUNK):
+                        if self._cancelled.is_set():
+                            raise UpdateUnavailable("the download was cancelled")
                         done += len(chunk)
                         if done > release.size:
                             break  # longer than announced: not the package we were told about
@@ -102,6 +110,9 @@ class ReleaseClient:
         except httpx.HTTPError as exc:
             partial.unlink(missing_ok=True)
             raise UpdateUnavailable(f"the download was interrupted ({type(exc).__name__})") from exc
+        except UpdateUnavailable:
+            partial.unlink(missing_ok=True)
+            raise
         if done < release.size:
             partial.unlink(missing_ok=True)
             raise UpdateUnavailable("the download ended early")

@@ -107,6 +107,11 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     # Sync: everyone pushes and pulls; what each may change or see is decided per mutation and scope.
     ("POST", "/sync/push"): EVERYONE,
     ("GET", "/sync/pull"): EVERYONE,
+    # Desktop releases: a desktop asks (and reports a refused update) before anyone has signed in.
+    ("GET", "/releases/desktop/current"): PUBLIC,
+    ("POST", "/releases/desktop/refusals"): PUBLIC,
+    ("GET", "/releases/desktop"): ADMIN,
+    ("POST", "/releases/desktop"): ADMIN,
 }
 
 

@@ -91,8 +91,14 @@ def start_updates(
     from desktop.ui.shell.update_bar import attach_update_status
     from desktop.update import ReleaseClient
 
-    updates = UpdateOps(updater, client_for=lambda: ReleaseClient(settings.server_url), executors=executors,
-                        parent=flow)  # fmt: skip
+    def client() -> ReleaseClient:
+        # Signed in: that session's server, and its token, so a refused update is audited with the user.
+        session = flow.session
+        if session is None:
+            return ReleaseClient(settings.server_url)
+        return ReleaseClient(session.server_url, token=session.tokens.access_token)
+
+    updates = UpdateOps(updater, client_for=client, executors=executors, parent=flow)
 
     def attach(window: MainWindow) -> None:
         if flow.runner is not None:

@@ -113,8 +113,9 @@ class UpdateOps(QObject):
         """What may happen to the ready update now (None: nothing is ready)."""
         if self.staged is None:
             return None
-        required = update_required or self.state.required
-        return decide_install(queued_changes=queued_changes, at_start=False, update_required=required)
+        # Only a server that refuses to sync lets the update pass a non-empty queue (the queue cannot
+        # empty then); an installation merely below `min_supported_version` still syncs first.
+        return decide_install(queued_changes=queued_changes, at_start=False, update_required=update_required)
 
     def install(self, *, queued_changes: int, update_required: bool = False) -> bool:
         """Install the ready update if `decision` allows asking and the user has agreed (the caller asked).

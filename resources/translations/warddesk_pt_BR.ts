@@ -3190,6 +3190,10 @@
         <translation>Atualização recusada: {reason}</translation>
     </message>
     <message>
+        <source>WardDesk {version} is required: this version is no longer supported. Your changes are kept and sent after the update.</source>
+        <translation>O WardDesk {version} é obrigatório: esta versão não é mais suportada. Suas alterações são mantidas e enviadas depois da atualização.</translation>
+    </message>
+    <message>
         <source>WardDesk {version} is ready.</source>
         <translation>O WardDesk {version} está pronto.</translation>
     </message>

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ops.session import SyncRunner
 from desktop.ops.update import UpdateOps, UpdatePhase, UpdateState
-from desktop.sync import Connection
+from desktop.sync import Connection, SyncStatus
 from desktop.update import InstallDecision
 
 
@@ -78,7 +78,15 @@ class UpdateStatus(QWidget):
             decision = self._updates.decision(
                 queued_changes=self._queued(), update_required=self._update_required()
             )
-            if decision is InstallDecision.ASK:
+            if decision is InstallDecision.ASK and (state.required or self._update_required()):
+                self.label.setText(
+                    self.tr(
+                        "WardDesk {version} is required: this version is no longer supported. Your changes "
+                        "are kept and sent after the update."
+                    ).format(version=version)
+                )
+                self.install_button.setVisible(True)
+            elif decision is InstallDecision.ASK:
                 self.label.setText(self.tr("WardDesk {version} is ready.").format(version=version))
                 self.install_button.setVisible(True)
             else:
@@ -115,5 +123,11 @@ def attach_update_status(window: QMainWindow, *, runner: SyncRunner, updates: Up
         parent=window,
     )
     window.statusBar().addPermanentWidget(status)
-    runner.statusChanged.connect(lambda _status: status.refresh())
+
+    def sync_reported(sync: SyncStatus) -> None:
+        if sync.state is Connection.UPDATE_REQUIRED and updates.state.phase is UpdatePhase.IDLE:
+            updates.check()  # the server refuses this version: look for the update now, not tomorrow
+        status.refresh()
+
+    runner.statusChanged.connect(sync_reported)
     return status

@@ -88,3 +88,35 @@ def test_a_refused_update_says_why(
 
     assert "downgrade is refused" in status.label.text()
     assert installer.calls == []
+
+
+def test_when_the_server_refuses_this_version_the_update_may_install_over_a_queue(
+    qtbot: QtBot,
+    window: QMainWindow,
+    executors: Executors,
+    release_desk: ReleaseDesk,
+    make_updater: Callable[..., tuple[Updater, InstallLog]],
+) -> None:
+    release_desk.publish("1.1.0", min_supported="1.1.0")
+    updater, installer = make_updater("1.0.0")
+    updates = UpdateOps(
+        updater, client_for=lambda: ReleaseClient(release_desk.server_url), executors=executors, parent=window
+    )
+    refused = [False]
+    status = UpdateStatus(
+        updates, queued_changes=lambda: 4, update_required=lambda: refused[0], parent=window
+    )
+    window.statusBar().addPermanentWidget(status)
+    window.show()
+    updates.check()
+    qtbot.waitUntil(lambda: updates.state.phase is UpdatePhase.READY, timeout=20_000)
+    assert updates.state.required and not status.install_button.isVisible()  # still syncing: the queue first
+
+    refused[0] = True  # the server answers 426: the queue can no longer empty
+    status.refresh()
+
+    assert status.install_button.isVisible()
+    assert "Your changes are kept and sent after the update" in status.label.text()
+    with qtbot.waitSignal(updates.installed, timeout=20_000):
+        status.install()
+    assert len(installer.calls) == 1

@@ -9,6 +9,9 @@ Prints ONE JSON line. Keys so far:
   (sorted per doctor, bisect; the real store queries SQLite), reset the model, lay out and paint;
 - cold_start_s: a fresh process to a painted, usable main window over 100,000 cached appointments
   (bench/cold_start.py: the real shell signing in offline from a prepared cache);
+- sign_in_to_first_screen_s: median, in a fresh process with a fresh data folder (no cache yet) and the
+  real sync server (uvicorn on a scratch PostgreSQL), from the click on "Sign in" to the nurse's ticket
+  list shown and loaded: the keyring, the new cache and its migrations, the first window;
 - ticket_filter_ms: median time to change the filter of a ticket list over a cache of 50,000 tickets
   (in-memory index of their keys, model reset, the visible page of rows read from SQLite, table painted);
 - ticket_open_ms: median time to open one of those tickets: read it and its pending changes from SQLite,
@@ -314,9 +317,106 @@ def measure_tickets(bench: Bench) -> dict[str, float]:
     }
 
 
+# The timed child of sign_in_to_first_screen_s: what desktop/app.py:main() does up to the sign-in window,
+# then a click on "Sign in" (argv: server URL, data folder, user, password); prints the seconds to the
+# first screen loaded.
+FIRST_SCREEN_CHILD = """
+import json, os, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[5])
+from desktop.app import preload_without_qt
+preload_without_qt()
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from desktop.ops.background import Executors
+from desktop.ops.session import TokenVault
+from desktop.settings import DesktopSettings
+from desktop.ui.shell.flow import ShellFlow
+from desktop.ui.shell.translations import install_translations
+from desktop.ui.theme import configure_high_dpi
+server, data_dir, username, password = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+configure_high_dpi()
+app = QApplication([])
+settings = DesktopSettings(QSettings(str(data_dir / "settings.ini"), QSettings.Format.IniFormat))
+translators = install_translations(app, "en", cache_dir=data_dir / "qm")
+flow = ShellFlow(settings=settings, vault=TokenVault(), executors=Executors(), data_dir=data_dir,
+                 server_url=server)
+window = flow.show_sign_in()
+window.fill(username=username, password=password)
+app.processEvents()
+started = time.perf_counter()
+window.submit()
+deadline = started + 60
+def first_screen_yet():
+    main = flow.main_window
+    screen = main.screen_widgets.get("tickets") if main is not None else None
+    if screen is not None and main.isVisible() and screen.count.text():
+        screen.repaint()
+        print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
+        os._exit(0)
+    if time.perf_counter() > deadline:
+        print("the first screen never showed", file=sys.stderr, flush=True)
+        os._exit(1)
+poll = QTimer()
+poll.timeout.connect(first_screen_yet)
+poll.start(2)
+app.exec()
+"""
+
+
+def measure_first_screen(bench: Bench, *, repeat: int = 5) -> dict[str, float]:
+    """sign_in_to_first_screen_s: a fresh process and data folder, the real server, a nurse signing in."""
+    import subprocess
+    import tempfile
+
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from bench.server import running_server
+    from bench.sync import ADMIN_URL, fresh_database
+    from sync_server.auth.models import User, UserWard
+    from sync_server.auth.passwords import hash_password
+    from sync_server.core.migrations import upgrade
+    from sync_server.directory.models import Ward
+
+    url = fresh_database()
+    password = "bench first screen 2026"
+    try:
+        upgrade(url)
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with Session(engine) as session, session.begin():
+            ward = Ward(code="W1", name="Ward 1")
+            session.add(ward)
+            session.flush()
+            nurse = User(username="bench-nurse", full_name="Bench Nurse", role="nurse",
+                         password_hash=hash_password(password),
+                         wards=[UserWard(ward_id=ward.id)])  # fmt: skip
+            session.add(nurse)
+        engine.dispose()
+        times = []
+        with running_server(url) as (_process, base):
+            for _ in range(repeat):
+                with tempfile.TemporaryDirectory(prefix="warddesk-first-screen-") as folder:
+                    done = subprocess.run(
+                        [sys.executable, "-c", FIRST_SCREEN_CHILD, base, folder, "bench-nurse", password,
+                         str(REPO)],
+                        capture_output=True, text=True, timeout=120,
+                        env=dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen")),
+                    )  # fmt: skip
+                if done.returncode != 0 or '"seconds"' not in done.stdout:
+                    raise RuntimeError(f"sign-in to first screen failed: {done.stdout}\n{done.stderr}")
+                times.append(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    return {"sign_in_to_first_screen_s": round(statistics.median(times), 3)}
+
+
 MEASUREMENTS: list[Callable[[Bench], dict[str, float]]] = [
     measure_calendar,
     measure_cold_start,
+    measure_first_screen,
     measure_tickets,
 ]
 
@@ -324,12 +424,14 @@ MEASUREMENTS: list[Callable[[Bench], dict[str, float]]] = [
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=31)
+    parser.add_argument("--only", help="one measurement, e.g. first_screen or cold_start")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     bench = Bench(app=app, repeat=args.repeat)  # type: ignore[arg-type]
     results: dict[str, float] = {}
     for measure in MEASUREMENTS:
-        results.update(measure(bench))
+        if args.only is None or measure.__name__ == f"measure_{args.only}":
+            results.update(measure(bench))
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(results))
     return 0

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from sync_server.alerts.api import router as alerts_router
 from sync_server.audit.api import router as audit_router
 from sync_server.auth.api import router as auth_router
+from sync_server.booking import mutations as booking_mutations
 from sync_server.booking.api import router as booking_router
 from sync_server.booking.recovery import start_saga_runner
 from sync_server.booking.saga import SagaEngine
@@ -22,16 +22,20 @@ from sync_server.core.embedded_db import start_embedded_postgres
 from sync_server.core.errors import install_error_handlers
 from sync_server.core.limits import BodySizeLimit
 from sync_server.directory.api import router as directory_router
+from sync_server.directory.scope_refresher import start_scope_refresher
 from sync_server.health.api import router as health_router
 from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.consumers import Consumer
 from sync_server.messaging.runner import start_in_process
-from sync_server.notifications.consumer import appointment_emails
+from sync_server.patient_email.consumer import appointment_emails
 from sync_server.privacy.api import router as privacy_router
 from sync_server.releases.api import router as releases_router
+from sync_server.staff_notifications import mutations as staff_notification_mutations
+from sync_server.staff_notifications.api import router as staff_notifications_router
 from sync_server.sync.api import router as sync_router
 from sync_server.sync.notifier import ChangeNotifier
-from sync_server.sync.scope_refresher import start_scope_refresher
+from sync_server.sync.push import MutationHandlers
+from sync_server.tickets import mutations as ticket_mutations
 from sync_server.tickets.api import router as tickets_router
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,15 @@ def consumers_of(settings: Settings) -> list[Consumer]:
     """Every consumer of events this server runs (wired here, the composition root, so the messaging
     machinery knows no domain)."""
     return [appointment_emails(settings)]
+
+
+def mutation_handlers(saga_engine: SagaEngine) -> MutationHandlers:
+    """What the sync push does with each change a desktop queues: each domain registers its own."""
+    return {
+        **ticket_mutations.HANDLERS,
+        **booking_mutations.handlers(saga_engine),
+        **staff_notification_mutations.HANDLERS,
+    }
 
 
 def create_app(
@@ -100,6 +113,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.saga_engine = SagaEngine(settings)
+    app.state.mutation_handlers = mutation_handlers(app.state.saga_engine)
     app.state.consumers = consumers_of(settings)
     # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
     app.state.sync_notifier = ChangeNotifier.for_database(url)
@@ -114,7 +128,7 @@ def create_app(
         dead_letters_router,
         booking_router,
         tickets_router,
-        alerts_router,
+        staff_notifications_router,
         sync_router,
         releases_router,
     ):

@@ -341,7 +341,7 @@ def sync_backfill() -> None:
 def sync_refresh_scopes() -> None:
     """Re-publish the patients whose care scope moves with the day (visits in a ward's room today).
     `serve` does it every WARDDESK_SCOPE_REFRESH_SECONDS; this is for a server that runs without it."""
-    from sync_server.sync.directory import refresh_visit_scopes
+    from sync_server.directory.feed import refresh_visit_scopes
 
     with _sessions(_database_url(_settings())) as factory, transaction(factory) as session:
         changed = refresh_visit_scopes(session, now=datetime.now(UTC))

@@ -19,6 +19,7 @@ from shared.events import EventType
 from shared.roles import Role
 from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor
+from sync_server.booking import feed as sync_appointments
 from sync_server.booking import repository
 from sync_server.booking.models import Appointment, AppointmentStatus
 from sync_server.booking.repository import BookableDoctor
@@ -27,7 +28,6 @@ from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
 from sync_server.core.outbox import emit_now
 from sync_server.directory.models import Doctor, Patient, Room
-from sync_server.sync import appointments as sync_appointments
 
 S = AppointmentStatus
 # An appointment as the ORM holds it, or as a row a saga step wrote with RETURNING (same attributes).

@@ -19,6 +19,7 @@ from sync_server.auth.deps import Actor
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import Duplicate, Invalid, NotFound, PermissionDenied
 from sync_server.directory import availability, repository
+from sync_server.directory import feed as sync_feed
 from sync_server.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -44,7 +45,6 @@ from sync_server.directory.schemas import (
     aware_utc,
 )
 from sync_server.privacy.service import PatientScope
-from sync_server.sync import directory as sync_feed
 
 MAX_WINDOW_SPAN = timedelta(days=62)
 AVAILABILITY_EDITORS = (Role.ADMIN, Role.SCHEDULER)

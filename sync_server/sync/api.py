@@ -7,8 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from shared.errors import ErrorBody, ErrorCode
@@ -26,15 +25,13 @@ from shared.protocol import (
 )
 from sync_server.audit import service as audit
 from sync_server.auth.deps import CurrentActor
-from sync_server.booking.repository import saga as load_saga
-from sync_server.booking.saga import SagaEngine
 from sync_server.core.context import Client, DbSession, SettingsDep
 from sync_server.core.errors import AppError
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.sync import pull as pulling
 from sync_server.sync import push as pushing
 from sync_server.sync.notifier import ChangeNotifier
-from sync_server.sync.scopes import scopes_of
+from sync_server.sync.readers import scopes_of
 
 
 class UpdateRequired(AppError):
@@ -101,34 +98,21 @@ def push(
     client: Client,
     body: PushRequest,
     request: Request,
-    background: BackgroundTasks,
     knows_epochs: KnowsEpochs,
 ) -> Response:
     """Per mutation: applied (with the new version), rejected (a final answer with a reason) or conflict
     (with the server's record). Numbers already settled get their stored answer; 409 mutation_gap when
     numbers are missing; 409 server_restored when the batch was numbered for another `server_epoch`
     (the database was restored from a backup since); 403 when the client id is another person's.
-    `stopped_early` asks for a retry of the rest after `retry_after_seconds`. Bookings answer applied
-    when their saga has started; the outcome arrives by pull."""
-    engine: SagaEngine = request.app.state.saga_engine
-    outcome = pushing.push(session, actor=actor, client=client, request=body, saga_engine=engine)
-    session.commit()
-    if outcome.started_sagas:
-        # After the answer is sent: run the sagas this push started (the recovery runner would too).
-        background.add_task(_drive_sagas, request.app.state.session_factory, engine, outcome.started_sagas)
-    answer = outcome.response.model_dump_json(exclude=None if knows_epochs else {"server_epoch"})
+    `stopped_early` asks for a retry of the rest after `retry_after_seconds`. A booking or a move
+    answers with its outcome: applied (confirmed), or rejected with the reason (the refused request,
+    with the next free slots, follows by pull); applied without a version when its saga must wait for a
+    retry (the outcome then arrives by pull)."""
+    handlers: pushing.MutationHandlers = request.app.state.mutation_handlers
+    response = pushing.push(session, actor=actor, client=client, request=body, handlers=handlers)
+    # The request's transaction commits the batch's effects, its answers and the client's counter at once.
+    answer = response.model_dump_json(exclude=None if knows_epochs else {"server_epoch"})
     return Response(content=answer, media_type="application/json")
-
-
-def _drive_sagas(factory: sessionmaker[Session], engine: SagaEngine, saga_ids: list[uuid.UUID]) -> None:
-    for saga_id in saga_ids:
-        session = factory()
-        try:
-            saga = load_saga(session, saga_id)
-            if saga is not None and saga.lease_owner == engine.owner:
-                engine.drive(session, saga)
-        finally:
-            session.close()
 
 
 @router.get(

@@ -11,12 +11,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from shared.protocol import Entity
+from sync_server.booking.feed import record_appointment
 from sync_server.booking.models import Appointment
+from sync_server.directory.feed import KINDS, record_availability, record_directory
 from sync_server.directory.models import Doctor
-from sync_server.sync.appointments import record_appointment
-from sync_server.sync.directory import KINDS, record_availability, record_directory
-from sync_server.sync.feed import record_change
-from sync_server.sync.scopes import ticket_scopes
+from sync_server.feed.changes import record_change
+from sync_server.feed.scopes import ticket_scopes
 from sync_server.tickets.models import RefillTicket
 from sync_server.tickets.service import ticket_record
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import psycopg
 from sqlalchemy.engine import make_url
 
-from sync_server.sync.feed import NOTIFY_CHANNEL
+from sync_server.feed.changes import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 

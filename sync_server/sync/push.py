@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,26 +33,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from shared.booking import BookAppointment, CancelAppointment, RecordAttendance, RescheduleAppointment
 from shared.errors import ErrorCode
 from shared.protocol import Mutation, MutationName, MutationResult, MutationStatus, PushRequest, PushResponse
-from shared.tickets import TicketAction
-from sync_server.alerts import service as alerts
-from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor
-from sync_server.booking import repository as booking_repository
-from sync_server.booking import service as booking
-from sync_server.booking.models import Appointment, SagaKind
-from sync_server.booking.saga import SagaEngine
-from sync_server.booking.schemas import BookingRequest, RescheduleRequest
 from sync_server.core.bulk import insert_rows
 from sync_server.core.context import ClientInfo
-from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
-from sync_server.sync import feed, identity
-from sync_server.sync.appointments import SYNC_ORIGIN
+from sync_server.core.errors import AppError, Conflict, Invalid, PermissionDenied
+from sync_server.feed import changes as feed
+from sync_server.sync import identity
 from sync_server.sync.models import SyncClient, SyncMutationResult
+from sync_server.tickets import mutations as ticket_mutations
 from sync_server.tickets.models import RefillTicket
-from sync_server.tickets.service import TicketService, VersionConflict
+from sync_server.tickets.service import VersionConflict
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +64,11 @@ class ServiceUnavailable(AppError):
     code = ErrorCode.SERVICE_UNAVAILABLE
 
 
-@dataclass
-class PushOutcome:
-    response: PushResponse
-    started_sagas: list[uuid.UUID] = field(default_factory=list)
+# What a domain registers for a mutation name: it applies the change in the caller's transaction and
+# answers the record's new version (None: not known yet), or a result of its own (a refusal whose effects
+# must stay, such as a booking the saga refused), or raises a typed refusal (AppError).
+MutationHandler = Callable[[Session, Actor, ClientInfo, Mutation], "int | None | MutationResult"]
+MutationHandlers = Mapping[MutationName, MutationHandler]
 
 
 class _Temporary(Exception):
@@ -88,9 +81,10 @@ def push(
     actor: Actor,
     client: ClientInfo,
     request: PushRequest,
-    saga_engine: SagaEngine,
-) -> PushOutcome:
-    """Apply a batch in the caller's transaction (which the caller commits, then drives the sagas).
+    handlers: MutationHandlers,
+) -> PushResponse:
+    """Apply a batch in the caller's transaction (which the caller commits), each mutation through the
+    handler its domain registered for its name.
 
     Raises Invalid (mutations of another client, or not numbered one by one), PermissionDenied (the
     client id belongs to another user), ServerRestored (409: the batch was numbered for another epoch
@@ -107,7 +101,7 @@ def push(
         )
     state = _lock_client(session, client_id=request.client_id, user_id=actor.user_id)
     last = state.last_mutation_id
-    outcome = PushOutcome(PushResponse(results=[], last_mutation_id=last, server_epoch=epoch))
+    response = PushResponse(results=[], last_mutation_id=last, server_epoch=epoch)
     fresh = [m for m in request.mutations if m.mutation_id > last]
     if fresh and fresh[0].mutation_id != last + 1:
         raise MutationGap(
@@ -116,26 +110,26 @@ def push(
         )
     seen = [m.mutation_id for m in request.mutations if m.mutation_id <= last]
     stored = _stored_results(session, client_id=request.client_id, mutation_ids=seen)
-    applier = _Applier(session, actor=actor, client=client, saga_engine=saga_engine)
+    applier = _Applier(session, actor=actor, client=client, handlers=handlers)
     settled: list[dict[str, Any]] = []
     together = _apply_together(session, applier, fresh)
     for mutation in request.mutations:
         if mutation.mutation_id <= last:
-            outcome.response.results.append(stored.get(mutation.mutation_id) or _settled_long_ago(mutation))
+            response.results.append(_answered_before(mutation, stored.get(mutation.mutation_id)))
             continue
         if together is not None:
             result = together[mutation.mutation_id]
-            outcome.response.results.append(result)
+            response.results.append(result)
             settled.append(_stored(mutation, result))
             last = mutation.mutation_id
             continue
         try:
             result = _apply_one(session, applier, mutation)
         except _Temporary:
-            outcome.response.stopped_early = True
-            outcome.response.retry_after_seconds = RETRY_AFTER_SECONDS
+            response.stopped_early = True
+            response.retry_after_seconds = RETRY_AFTER_SECONDS
             break
-        outcome.response.results.append(result)
+        response.results.append(result)
         settled.append(_stored(mutation, result))
         last = mutation.mutation_id
     # Written once for the batch (one INSERT); the commit makes them durable with the effects.
@@ -143,9 +137,8 @@ def push(
     state.last_mutation_id = last
     state.last_push_at = datetime.now(UTC)
     session.flush()
-    outcome.response.last_mutation_id = last
-    outcome.started_sagas = applier.started_sagas
-    return outcome
+    response.last_mutation_id = last
+    return response
 
 
 def last_mutation_id(session: Session, *, client_id: uuid.UUID, user_id: uuid.UUID) -> int:
@@ -193,22 +186,44 @@ def _lock_client(session: Session, *, client_id: uuid.UUID, user_id: uuid.UUID) 
 
 def _stored_results(
     session: Session, *, client_id: uuid.UUID, mutation_ids: list[int]
-) -> dict[int, MutationResult]:
+) -> dict[int, tuple[MutationResult, uuid.UUID, str]]:
+    """Settled mutations' answers, with the idempotency key and name each was settled under."""
     if not mutation_ids:
         return {}
     rows = session.execute(
-        select(SyncMutationResult.mutation_id, SyncMutationResult.result).where(
-            SyncMutationResult.client_id == client_id, SyncMutationResult.mutation_id.in_(mutation_ids)
+        select(
+            SyncMutationResult.mutation_id,
+            SyncMutationResult.result,
+            SyncMutationResult.idempotency_key,
+            SyncMutationResult.name,
+        ).where(SyncMutationResult.client_id == client_id, SyncMutationResult.mutation_id.in_(mutation_ids))
+    )
+    return {
+        mutation_id: (MutationResult.model_validate(result), key, name)
+        for mutation_id, result, key, name in rows
+    }
+
+
+def _answered_before(
+    mutation: Mutation, stored: tuple[MutationResult, uuid.UUID, str] | None
+) -> MutationResult:
+    """A number already settled: its stored answer, if it is the same change sent again; a refusal if
+    the number now carries another change (its key stands for the first one)."""
+    if stored is None:
+        # Results are kept; this only answers if one was removed by hand. The mutation was settled.
+        return MutationResult(
+            mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, entity_id=mutation.entity_id
         )
-    )
-    return {mutation_id: MutationResult.model_validate(result) for mutation_id, result in rows}
-
-
-def _settled_long_ago(mutation: Mutation) -> MutationResult:
-    # Results are kept; this only answers if one was removed by hand. The mutation was settled.
-    return MutationResult(
-        mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, entity_id=mutation.entity_id
-    )
+    result, key, name = stored
+    if key != mutation.idempotency_key or name != mutation.name.value:
+        return MutationResult(
+            mutation_id=mutation.mutation_id,
+            status=MutationStatus.REJECTED,
+            entity_id=mutation.entity_id,
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED.value,
+            reason=f"Change number {mutation.mutation_id} was already used for another change.",
+        )
+    return result
 
 
 def _apply_together(
@@ -229,7 +244,9 @@ def _apply_together(
     savepoint = session.begin_nested()
     try:
         with session.no_autoflush, feed.deferred_changes(session):
-            applier.tickets.submit_new([(m.entity_id, m.payload) for m in mutations])
+            ticket_mutations.submit_all(
+                session, applier.actor, applier.client, [(m.entity_id, m.payload) for m in mutations]
+            )
         savepoint.commit()
         return {
             m.mutation_id: _Applier._applied(m, 1)  # a new ticket's first version
@@ -240,7 +257,7 @@ def _apply_together(
         # one-by-one path, which decides it as it always has.
         log.debug("push: the batch did not apply together; applying one by one", exc_info=True)
         _roll_back(savepoint)
-        applier.reset_tickets()
+        ticket_mutations.forget_service(session)
         return None
 
 
@@ -326,44 +343,24 @@ def _stored(mutation: Mutation, result: MutationResult) -> dict[str, Any]:
 
 
 class _Applier:
-    """Turns one mutation into a call of the service that owns the record."""
+    """Turns one mutation into a call of the handler its domain registered for its name."""
 
     def __init__(
-        self, session: Session, *, actor: Actor, client: ClientInfo, saga_engine: SagaEngine
+        self, session: Session, *, actor: Actor, client: ClientInfo, handlers: MutationHandlers
     ) -> None:
         self.session = session
         self.actor = actor
         self.client = client
-        self.saga_engine = saga_engine
-        self.started_sagas: list[uuid.UUID] = []
-        self.reset_tickets()
-
-    def reset_tickets(self) -> None:
-        """A fresh ticket service (its formulary cache and expected ids forgotten)."""
-        self.tickets = TicketService(self.session, actor=self.actor, client=self.client)
+        self.handlers = handlers
 
     def apply(self, mutation: Mutation) -> MutationResult:
-        name = mutation.name
-        if name.value.startswith("ticket."):
-            action = TicketAction(name.value.removeprefix("ticket."))
-            ticket = self.tickets.apply(
-                action, mutation.entity_id, base_version=mutation.base_version, payload=mutation.payload
-            )
-            return self._applied(mutation, ticket.version)
-        if name is MutationName.APPOINTMENT_BOOK:
-            return self._book(mutation)
-        if name is MutationName.APPOINTMENT_RESCHEDULE:
-            return self._reschedule(mutation)
-        if name is MutationName.APPOINTMENT_CANCEL:
-            return self._cancel(mutation)
-        if name is MutationName.APPOINTMENT_ATTENDANCE:
-            return self._attendance(mutation)
-        if name is MutationName.NOTIFICATION_READ:
-            notification = alerts.mark_read(
-                self.session, user_id=self.actor.user_id, notification_id=mutation.entity_id
-            )
-            return self._applied(mutation, notification.version)
-        raise Invalid(f"The server does not know the change {name.value!r}.")
+        handler = self.handlers.get(mutation.name)
+        if handler is None:
+            raise Invalid(f"The server does not know the change {mutation.name.value!r}.")
+        answer = handler(self.session, self.actor, self.client, mutation)
+        if isinstance(answer, MutationResult):
+            return answer
+        return self._applied(mutation, answer)
 
     @staticmethod
     def _applied(mutation: Mutation, version: int | None) -> MutationResult:
@@ -373,114 +370,3 @@ class _Applier:
             entity_id=mutation.entity_id,
             new_version=version,
         )
-
-    def _check_booker(self) -> None:
-        if self.actor.role not in booking.BOOKERS:
-            raise PermissionDenied(f"A {self.actor.role.value} cannot book or change appointments.")
-
-    def _book(self, mutation: Mutation) -> MutationResult:
-        self._check_booker()
-        body = BookAppointment.model_validate(mutation.payload)
-        if self.session.get(Appointment, mutation.entity_id) is not None:
-            raise Conflict("An appointment with this id already exists.")
-        request = BookingRequest(
-            doctor_id=body.doctor_id,
-            patient_id=body.patient_id,
-            starts_at=body.starts_at,
-            duration_minutes=body.duration_minutes,
-            room_id=body.room_id,
-            reason=body.reason,
-            client_request_id=str(mutation.idempotency_key),
-        )
-        plan = booking.plan_booking(self.session, actor=self.actor, body=request, now=datetime.now(UTC))
-        return self._start(mutation, kind=SagaKind.BOOK, plan=plan, appointment_id=mutation.entity_id)
-
-    def _reschedule(self, mutation: Mutation) -> MutationResult:
-        self._check_booker()
-        body = RescheduleAppointment.model_validate(mutation.payload)
-        old = booking_repository.appointment(self.session, mutation.entity_id)
-        if old is None:
-            raise NotFound("The appointment to move no longer exists.")
-        if self.session.get(Appointment, body.new_appointment_id) is not None:
-            raise Conflict("An appointment with the new id already exists.")
-        request = RescheduleRequest(
-            starts_at=body.starts_at,
-            duration_minutes=body.duration_minutes,
-            room_id=body.room_id,
-            client_request_id=str(mutation.idempotency_key),
-        )
-        plan = booking.plan_reschedule(
-            self.session, actor=self.actor, old=old, body=request, now=datetime.now(UTC)
-        )
-        return self._start(
-            mutation, kind=SagaKind.RESCHEDULE, plan=plan, appointment_id=body.new_appointment_id
-        )
-
-    def _start(
-        self,
-        mutation: Mutation,
-        *,
-        kind: SagaKind,
-        plan: tuple[dict[str, Any], AppError | None],
-        appointment_id: uuid.UUID,
-    ) -> MutationResult:
-        """Start the booking saga as the HTTP API does, with the desktop's ids. The saga runs after the
-        push commits; its outcome reaches the booker as the appointment's change and a notification."""
-        payload, refusal = plan
-        payload["appointment_id"] = str(appointment_id)
-        payload["origin"] = SYNC_ORIGIN
-        key = payload["client_request_id"]
-        if booking_repository.saga_by_request(
-            self.session, started_by=self.actor.user_id, client_request_id=key
-        ):
-            # The same request queued again under a new number: it is already under way.
-            return self._applied(mutation, None)
-        saga = self.saga_engine.begin(
-            self.session,
-            kind=kind,
-            payload=payload,
-            started_by=self.actor.user_id,
-            client_request_id=key,
-            refusal=refusal,
-        )
-        audit.record(
-            self.session,
-            actor=self.actor,
-            client=self.client,
-            action=f"appointment.{kind.value}",
-            entity="appointment",
-            entity_id=appointment_id,
-            details={"saga_id": str(saga.id), "via": "sync", "mutation_id": mutation.mutation_id},
-        )
-        self.session.flush()
-        if refusal is not None:
-            # Known at once (outside the doctor's hours): a final answer; the rejected appointment and its
-            # alternatives still arrive by pull.
-            return _refused(mutation, refusal)
-        self.started_sagas.append(saga.id)
-        return self._applied(mutation, None)
-
-    def _cancel(self, mutation: Mutation) -> MutationResult:
-        self._check_booker()
-        body = CancelAppointment.model_validate(mutation.payload)
-        appointment = booking.cancel(
-            self.session,
-            actor=self.actor,
-            client=self.client,
-            appointment_id=mutation.entity_id,
-            reason=body.reason,
-        )
-        return self._applied(mutation, appointment.version)
-
-    def _attendance(self, mutation: Mutation) -> MutationResult:
-        self._check_booker()
-        body = RecordAttendance.model_validate(mutation.payload)
-        appointment = booking.record_attendance(
-            self.session,
-            actor=self.actor,
-            client=self.client,
-            appointment_id=mutation.entity_id,
-            status=body.status.value,
-            now=datetime.now(UTC),
-        )
-        return self._applied(mutation, appointment.version)

@@ -46,15 +46,15 @@ from shared.tickets import (
     TransitionRefused,
     check_transition,
 )
-from sync_server.alerts.service import notify
 from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor
 from sync_server.core.context import ClientInfo
 from sync_server.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from sync_server.core.outbox import emit, emit_rows, message_row
 from sync_server.directory.models import Medication
-from sync_server.sync.feed import record_change
-from sync_server.sync.scopes import ticket_scopes
+from sync_server.feed.changes import record_change
+from sync_server.feed.scopes import ticket_scopes
+from sync_server.staff_notifications.service import notify
 from sync_server.tickets import repository
 from sync_server.tickets.models import RefillTicket, TicketHistory, TicketLine
 

@@ -88,6 +88,8 @@ def test_the_package_installs_starts_to_its_sign_in_window_and_is_removed_cleanl
     bundled_key = (root / "opt/warddesk/_internal/warddesk-release-key.pem").read_bytes()
     assert bundled_key == json.loads(built.release.read_text())["public_key"].encode()
 
+    assert scratch_root.dpkg("--verify", "warddesk").stdout == ""  # every installed file as packaged
+
     app = root / "opt/warddesk/warddesk"
     started = subprocess.run(
         [str(app), "--self-test"], env=app_env(tmp_path / "home"), capture_output=True, text=True, timeout=120
@@ -108,6 +110,9 @@ def test_the_package_installs_starts_to_its_sign_in_window_and_is_removed_cleanl
         assert versions["warddesk"] == control_fields(built.package)["Version"]
         assert versions["release_key_fingerprint"]
         assert "logs/warddesk.log" in bundle.namelist()  # the self-test above wrote one
+
+    (root / "opt/warddesk/_internal/build-info.json").write_text("{}")  # someone changed the installation
+    assert "opt/warddesk/_internal/build-info.json" in scratch_root.dpkg("--verify", "warddesk").stdout
 
     removed = scratch_root.dpkg("--purge", "warddesk")
     assert removed.returncode == 0, removed.stderr

@@ -405,7 +405,9 @@ def test_a_pharmacist_cannot_read_patients(client, admin, sign_in):
 
 
 def test_every_read_of_patient_data_is_in_the_audit_log(client, admin, sign_in, ward):
-    patient = client.post("/patients", json={**NEW_PATIENT, "ward_id": str(ward.id)}, headers=admin.headers).json()
+    patient = client.post(
+        "/patients", json={**NEW_PATIENT, "ward_id": str(ward.id)}, headers=admin.headers
+    ).json()
     doctor = sign_in(Role.NURSE)  # a nurse of the patient's ward
     found = client.get("/patients", params={"q": "joana"}, headers=doctor.headers)
     assert [p["id"] for p in found.json()] == [patient["id"]]

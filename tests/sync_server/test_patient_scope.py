@@ -21,12 +21,12 @@ from shared import privacy
 from shared.privacy import Access, PatientFacts, Reader, Visit
 from shared.roles import Role
 from sync_server.app import create_app
+from sync_server.booking.feed import record_appointment
 from sync_server.booking.models import Appointment
 from sync_server.core.config import Settings
 from sync_server.core.db import transaction
+from sync_server.directory.feed import record_patients, refresh_visit_scopes
 from sync_server.directory.models import Doctor, Patient, Room, Ward
-from sync_server.sync.appointments import record_appointment
-from sync_server.sync.directory import record_patients, refresh_visit_scopes
 from tests.conftest import Person
 from tests.sync_server.sync.conftest import Desktop
 

@@ -37,9 +37,9 @@ from sync_server.app import create_app
 from sync_server.auth.models import User
 from sync_server.core.db import transaction
 from sync_server.core.outbox import OutboxMessage, ProcessedMessage
+from sync_server.directory.feed import record_directory
 from sync_server.directory.models import Medication, Ward
 from sync_server.messaging.topology import Subscription, Topology, delete
-from sync_server.sync.directory import record_directory
 from tests.conftest import PASSWORD, make_test_settings
 from tests.desktop.live_server import free_port
 from tests.desktop.tickets.conftest import Desk, shown_status

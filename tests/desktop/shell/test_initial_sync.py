@@ -17,8 +17,8 @@ from desktop.ui.shell.translations import install_translations
 from shared.roles import Role
 from sync_server.auth.models import User
 from sync_server.core.db import transaction
+from sync_server.directory.feed import record_directory
 from sync_server.directory.models import Ward
-from sync_server.sync.directory import record_directory
 from tests.conftest import PASSWORD
 
 

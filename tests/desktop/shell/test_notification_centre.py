@@ -25,8 +25,8 @@ from shared.protocol import Entity
 from shared.roles import Role
 from sync_server.auth.models import User
 from sync_server.core.db import transaction
+from sync_server.directory.feed import record_directory
 from sync_server.directory.models import Medication, Ward
-from sync_server.sync.directory import record_directory
 from tests.conftest import PASSWORD
 from tests.desktop.sync.conftest import submit_ticket
 

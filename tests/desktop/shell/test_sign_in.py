@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import keyring.backends.fail
+import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -270,3 +271,25 @@ def test_a_server_down_a_host_that_does_not_exist_and_a_web_server_that_is_not_w
         thread.join(5)
     assert other.startswith(f"{url} answered, but it is not a WardDesk sync server (HTTP 404).")
     assert len({down, unknown, other}) == 3
+
+
+def test_a_failed_sign_in_leaves_no_empty_cache_for_a_name_typed_by_mistake(
+    qtbot: QtBot, make_flow: Callable[..., ShellFlow], vault: TokenVault, data_dir: Path
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    _sign_in_message(qtbot, make_flow(server_url=url, vault=vault))  # offline, never signed in here
+    leftover = cache_path(server_url=url, username="nurse.new", data_dir=data_dir)
+    assert not leftover.exists() and not leftover.parent.exists()
+
+
+def test_the_keyring_is_chosen_for_this_platform_without_probing_every_plugin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.ops.session import platform_keyring
+
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert isinstance(platform_keyring(), keyring.backends.fail.Keyring)  # no session bus: no service
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.desktop.shell.conftest.MemoryKeyring")
+    assert type(platform_keyring()).__name__ == "MemoryKeyring"  # what IT configures wins

@@ -64,7 +64,7 @@ def test_a_ready_update_waits_for_the_queue_then_installs_when_the_user_agrees(
     assert status.install_button.isVisible()
     with qtbot.waitSignal(updates.installed, timeout=20_000):
         status.install()  # the user said yes
-    assert len(installer.calls) == 1 and installer.calls[0][-1].endswith("warddesk_1.1.0_amd64.deb")
+    assert len(installer.calls) == 1 and installer.calls[0][-1].endswith("warddesk_1.1.0.deb")
 
 
 def test_a_refused_update_says_why(

@@ -160,7 +160,7 @@ def test_an_update_downloaded_earlier_is_installed_at_the_next_start(
 
     next_start, installer = make_updater("1.0.0")  # a new process, the same cache folder
     assert install_staged_at_start(next_start)
-    assert installer.calls and installer.calls[0][-1].endswith("warddesk_1.1.0_amd64.deb")
+    assert installer.calls and installer.calls[0][-1].endswith("warddesk_1.1.0.deb")
     after_update, installer = make_updater("1.1.0")
     assert not install_staged_at_start(after_update) and installer.calls == []
 

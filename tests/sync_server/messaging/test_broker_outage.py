@@ -18,8 +18,8 @@ from sync_server.core.db import transaction
 from sync_server.core.outbox import OutboxMessage
 from sync_server.messaging.runner import start_in_process
 from sync_server.messaging.topology import Topology
-from sync_server.notifications.consumer import AppointmentEmails
-from sync_server.notifications.models import SentEmail
+from sync_server.patient_email.consumer import AppointmentEmails
+from sync_server.patient_email.models import SentEmail
 from tests.sync_server.messaging.conftest import (
     TcpProxy,
     confirmed_payload,

@@ -19,8 +19,8 @@ from shared.roles import Role
 from sync_server.core.config import Settings
 from sync_server.core.db import transaction
 from sync_server.messaging.topology import Topology
-from sync_server.notifications.compose import CONFIRMATION, AppointmentFacts, compose
-from sync_server.notifications.models import SentEmail
+from sync_server.patient_email.compose import CONFIRMATION, AppointmentFacts, compose
+from sync_server.patient_email.models import SentEmail
 from tests.conftest import Person
 from tests.sync_server.messaging.conftest import (
     MotoSes,

@@ -24,9 +24,9 @@ from sync_server.messaging.models import MessageFailure
 from sync_server.messaging.rabbitmq import QueueWorker, list_dead_letters
 from sync_server.messaging.runner import start_in_process
 from sync_server.messaging.topology import Topology
-from sync_server.notifications.consumer import AppointmentEmails
-from sync_server.notifications.models import SentEmail
-from sync_server.notifications.senders import FolderSender
+from sync_server.patient_email.consumer import AppointmentEmails
+from sync_server.patient_email.models import SentEmail
+from sync_server.patient_email.senders import FolderSender
 from tests.sync_server.messaging.conftest import confirmed_payload, emit_events, eventually, one_confirmed
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from shared.roles import Role
 from sync_server.core.db import transaction
+from sync_server.directory.feed import medication_entity_id
 from sync_server.directory.models import Patient
 from sync_server.sync.backfill import backfill
-from sync_server.sync.directory import medication_entity_id
 from tests.sync_server.sync.conftest import of
 
 
@@ -24,12 +24,22 @@ def test_directory_writes_reach_every_desktop_and_patients_only_the_nurses_of_th
     client.patch(f"/wards/{other['id']}", json={"name": "Ward 11 - Renal"}, headers=admin.headers)
     mine = client.post(
         "/patients",
-        json={"mrn": "MRN-5501", "full_name": "Ines Sousa", "birth_date": "1980-05-06", "ward_id": str(ward.id)},
+        json={
+            "mrn": "MRN-5501",
+            "full_name": "Ines Sousa",
+            "birth_date": "1980-05-06",
+            "ward_id": str(ward.id),
+        },
         headers=admin.headers,
     ).json()
     client.post(
         "/patients",
-        json={"mrn": "MRN-5502", "full_name": "Rita Lobo", "birth_date": "1981-05-06", "ward_id": other["id"]},
+        json={
+            "mrn": "MRN-5502",
+            "full_name": "Rita Lobo",
+            "birth_date": "1981-05-06",
+            "ward_id": other["id"],
+        },
         headers=admin.headers,
     )
 

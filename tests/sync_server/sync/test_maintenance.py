@@ -13,8 +13,8 @@ from shared.protocol import Entity
 from shared.roles import Role
 from sync_server.cli import app
 from sync_server.core.db import transaction
-from sync_server.sync.feed import record_change
-from sync_server.sync.scopes import REFERENCE
+from sync_server.feed.changes import record_change
+from sync_server.feed.scopes import REFERENCE
 from tests.sync_server.sync.conftest import of
 
 

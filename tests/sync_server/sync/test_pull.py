@@ -15,9 +15,9 @@ from shared.protocol import MAX_PULL_LIMIT, PROTOCOL_HEADER, Entity
 from shared.roles import Role
 from sync_server.core.db import transaction
 from sync_server.directory.models import Doctor, Ward
+from sync_server.feed.changes import record_change
+from sync_server.feed.scopes import REFERENCE, appointment_scopes
 from sync_server.sync import pull as pulling
-from sync_server.sync.feed import record_change
-from sync_server.sync.scopes import REFERENCE, appointment_scopes
 from tests.conftest import TEST_SECRET
 from tests.sync_server.sync.conftest import of, ticket_submission
 

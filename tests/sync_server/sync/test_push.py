@@ -199,7 +199,7 @@ def test_an_offline_booking_runs_the_saga_and_its_outcome_arrives_by_pull(
     assert notice["data"]["entity_id"] == str(appointment_id)
 
 
-def test_an_offline_booking_of_a_taken_slot_ends_rejected_with_the_reason_and_next_free_slots(
+def test_an_offline_booking_of_a_taken_slot_is_answered_rejected_with_the_reason_and_next_free_slots(
     sign_in, desktop, open_all_week, patient, session_factory
 ) -> None:
     with transaction(session_factory) as session:
@@ -211,7 +211,9 @@ def test_an_offline_booking_of_a_taken_slot_ends_rejected_with_the_reason_and_ne
 
     answer = second.push(second.mutation("appointment.book", late, _booking(open_all_week.id, other.id, 11)))
 
-    assert answer.json()["results"][0]["status"] == "applied"  # accepted; the saga decides
+    # The saga runs in the push: its answer is the outcome, and the refused request follows by pull.
+    (result,) = answer.json()["results"]
+    assert (result["status"], result["code"]) == ("rejected", "slot_taken")
     changes = second.pull_all()
     (outcome,) = [c for c in of(changes, "appointment") if c["id"] == str(late)]
     assert outcome["data"]["status"] == "rejected"
@@ -275,3 +277,33 @@ def test_attendance_recorded_offline_reaches_every_calendar_once_the_appointment
     assert nonsense.json()["results"][0]["status"] == "rejected"
     (seen,) = [c for c in of(colleague.pull_all(), "appointment") if c["id"] == str(appointment_id)]
     assert seen["data"]["status"] == "no_show"
+
+
+def test_a_change_number_or_key_used_again_for_another_change_is_refused(
+    sign_in, desktop, open_all_week, patient
+) -> None:
+    scheduler = desktop(sign_in(Role.SCHEDULER))
+    booking = scheduler.mutation("appointment.book", uuid.uuid4(), _booking(open_all_week.id, patient.id, 9))
+    first = scheduler.push(booking).json()["results"][0]
+
+    # The same number carrying another change (another key): refused, the first answer stands.
+    other = {
+        **booking,
+        "idempotency_key": str(uuid.uuid4()),
+        "payload": _booking(open_all_week.id, patient.id, 15),
+    }
+    renumbered = scheduler.push(other).json()["results"][0]
+    # The same key under a new number, with another body: refused, nothing more is booked.
+    reused = scheduler.mutation(
+        "appointment.book",
+        uuid.uuid4(),
+        _booking(open_all_week.id, patient.id, 16),
+        idempotency_key=booking["idempotency_key"],
+    )
+    again = scheduler.push(reused).json()["results"][0]
+
+    assert first["status"] == "applied"
+    assert (renumbered["status"], renumbered["code"]) == ("rejected", "idempotency_key_reused")
+    assert (again["status"], again["code"]) == ("rejected", "idempotency_key_reused")
+    appointments = [c for c in of(scheduler.pull_all(), "appointment") if c["data"]["status"] == "confirmed"]
+    assert len(appointments) == 1

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.roles import Role
 from shared.tickets import TicketAction
-from sync_server.alerts.models import Notification
+from sync_server.staff_notifications.models import Notification
 from sync_server.auth.deps import Actor
 from sync_server.auth.models import User
 from sync_server.core.context import ClientInfo

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from shared.privacy import patient_audiences
 from shared.protocol import Entity
 from sync_server.directory.models import Doctor, Medication, Patient, Room, Ward
+from sync_server.feed.changes import record_change, to_json
+from sync_server.feed.scopes import PATIENTS, REFERENCE
 from sync_server.privacy import repository as privacy
-from sync_server.sync.feed import record_change, to_json
-from sync_server.sync.scopes import PATIENTS, REFERENCE
 
 _MEDICATION_IDS = uuid.UUID("6f1d3c52-8d43-4a8e-9a57-3f5b8f1e2c11")
 

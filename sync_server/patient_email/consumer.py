@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from shared.events import EventEnvelope, EventType
 from sync_server.core.config import Settings
 from sync_server.messaging.consumers import PermanentFailure
-from sync_server.notifications.compose import CANCELLATION, CONFIRMATION, AppointmentFacts, compose
-from sync_server.notifications.models import SentEmail
-from sync_server.notifications.senders import MailSender, mail_sender_from
+from sync_server.patient_email.compose import CANCELLATION, CONFIRMATION, AppointmentFacts, compose
+from sync_server.patient_email.models import SentEmail
+from sync_server.patient_email.senders import MailSender, mail_sender_from
 
 log = logging.getLogger(__name__)
 

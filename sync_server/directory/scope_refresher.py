@@ -10,7 +10,7 @@ from typing import Any
 
 from sync_server.core.clock import Clock
 from sync_server.core.db import transaction
-from sync_server.sync.directory import refresh_visit_scopes
+from sync_server.directory.feed import refresh_visit_scopes
 
 log = logging.getLogger(__name__)
 

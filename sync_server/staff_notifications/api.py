@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from sync_server.alerts import service
 from sync_server.audit import service as audit
 from sync_server.auth.deps import CurrentActor
 from sync_server.core.context import Client, DbSession
 from sync_server.core.openapi import AUTHED, errors
+from sync_server.staff_notifications import service
 
 router = APIRouter(tags=["notifications"])
 

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from shared import privacy
 from shared.events import EventType
 from shared.protocol import Entity
-from sync_server.alerts import service as alerts
 from sync_server.booking.models import Appointment, SagaKind, SagaStatus
 from sync_server.booking.repository import saga_of
-from sync_server.sync.directory import record_patients
-from sync_server.sync.feed import record_change
+from sync_server.directory.feed import record_patients
+from sync_server.feed.changes import record_change
+from sync_server.staff_notifications import service as staff_notifications
 
 SYNC_ORIGIN = "sync"  # set in the saga payload by sync/push.py
 
@@ -117,7 +117,7 @@ def _tell_booker(
         body = f"{when}: {extra.get('reason') or appointment.rejection_message or 'refused'}"
     else:
         body = f"{when} is booked."
-    alerts.notify(
+    staff_notifications.notify(
         session,
         user_id=appointment.booked_by,
         kind=event.value,

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.protocol import Entity
-from sync_server.alerts.models import Notification
 from sync_server.core.errors import NotFound
-from sync_server.sync import scopes
-from sync_server.sync.feed import record_change
+from sync_server.feed import scopes
+from sync_server.feed.changes import record_change
+from sync_server.staff_notifications.models import Notification
 
 MAX_TITLE = 200
 MAX_BODY = 1000

@@ -1,1 +1,0 @@
-"""Messages to patients: appointment confirmation and cancellation emails."""

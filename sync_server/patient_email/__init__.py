@@ -1,0 +1,2 @@
+"""Messages to patients: appointment confirmation and cancellation emails (staff notifications are
+staff_notifications/)."""

@@ -30,6 +30,8 @@ from shared.releases import DesktopRelease, RefusalReason, UpdateRefusal, Versio
 log = logging.getLogger(__name__)
 
 STAGED_RECORD = "staged.json"
+# The downloaded file's name is ours, never the URL's (a URL ending in "/.." must not pick the path).
+PACKAGE_SUFFIX = {"linux-deb": ".deb", "windows-msi": ".msi", "macos-pkg": ".pkg"}
 
 
 class InstallDecision(StrEnum):
@@ -61,6 +63,10 @@ class StagedUpdate:
     @property
     def version(self) -> Version:
         return Version.parse(self.release.version)
+
+
+def package_path(staging_dir: Path, release: DesktopRelease) -> Path:
+    return staging_dir / f"warddesk_{Version.parse(release.version)}{PACKAGE_SUFFIX[release.platform]}"
 
 
 class Updater:
@@ -114,7 +120,7 @@ class Updater:
             )
         self.staging_dir.mkdir(parents=True, exist_ok=True)
         self.discard()
-        package = self.staging_dir / Path(release.package_url.split("?", 1)[0]).name
+        package = package_path(self.staging_dir, release)
         try:
             client.download(release, package, progress=progress)
         except UpdateRefused as exc:
@@ -138,12 +144,12 @@ class Updater:
             return None
         try:
             release = DesktopRelease.model_validate_json(record.read_text(encoding="utf-8"))
-            staged = StagedUpdate(release, self.staging_dir / Path(release.package_url.split("?", 1)[0]).name)
+            staged = StagedUpdate(release, package_path(self.staging_dir, release))
             if staged.version <= self.installation.version:
                 self.discard()  # installed meanwhile, or IT installed something newer
                 return None
             self._verify(staged)
-        except (ValueError, OSError, SignatureInvalid) as exc:
+        except (ValueError, KeyError, OSError, SignatureInvalid) as exc:
             log.warning("discarding the downloaded update: %s", exc)
             self.discard()
             return None

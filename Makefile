@@ -63,7 +63,7 @@ lint: $(DEV_STAMP) ## ruff on all code
 bench-booking: $(DEV_STAMP) ## Booking saga throughput and latency vs raw PostgreSQL inserts (one JSON line)
 	$(BIN)/python bench/booking.py
 
-bench-desktop: $(DEV_STAMP) ## Desktop calendar paint and week-switch times, offscreen (one JSON line)
+bench-desktop: $(DEV_STAMP) ## Desktop cold start, sign-in to first screen (real server), calendar and ticket times, offscreen (one JSON line)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/desktop.py
 
 screenshots: $(DEV_STAMP) ## Render the desktop screens to PNG under docs/screenshots/

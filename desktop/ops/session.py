@@ -12,12 +12,15 @@ Secrets never go to QSettings or a plain file: the verifier is a salted, memory-
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import logging
 import os
+import sys
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 import keyring
 import keyring.backends.fail
+import keyring.core
 import keyring.errors
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -106,7 +110,7 @@ class TokenVault:
     @property
     def backend(self) -> KeyringBackend:
         if self._backend is None:
-            self._backend = keyring.get_keyring()  # loads the platform's backends: slow, so only on demand
+            self._backend = platform_keyring()
         return self._backend
 
     @property
@@ -147,6 +151,35 @@ class TokenVault:
             pass  # nothing stored: nothing to forget
         except (keyring.errors.KeyringError, OSError, RuntimeError) as exc:
             log.warning("the keyring could not forget the refresh token: %s", exc)
+
+
+def platform_keyring() -> KeyringBackend:
+    """This OS's keyring service, chosen directly: `keyring.get_keyring()` imports and probes every
+    backend plugin installed (seconds at start on some ward PCs). PYTHON_KEYRING_BACKEND still wins.
+
+    Linux without a D-Bus session (no desktop session, CI) has no Secret Service: the fail backend.
+    """
+    named = os.environ.get("PYTHON_KEYRING_BACKEND")
+    if named:
+        return keyring.core.load_keyring(named)
+    candidates: list[tuple[str, str]] = []
+    if sys.platform == "win32":
+        candidates = [("keyring.backends.Windows", "WinVaultKeyring")]
+    elif sys.platform == "darwin":
+        candidates = [("keyring.backends.macOS", "Keyring")]
+    elif os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        candidates = [
+            ("keyring.backends.SecretService", "Keyring"),
+            ("keyring.backends.kwallet", "DBusKeyring"),
+        ]
+    for module_name, class_name in candidates:
+        try:
+            backend_class = getattr(importlib.import_module(module_name), class_name)
+            if backend_class.priority > 0:  # probes the service; raises when it is not there
+                return backend_class()  # type: ignore[no-any-return]
+        except Exception as exc:  # noqa: BLE001 - any failure means "not this one"
+            log.info("keyring backend %s.%s unavailable: %s", module_name, class_name, exc)
+    return keyring.backends.fail.Keyring()
 
 
 # ---- offline sign-in ----
@@ -314,6 +347,46 @@ def _from_warddesk(answer: httpx.Response) -> bool:
     return isinstance(body, dict) and ("access_token" in body or "error" in body)
 
 
+_OPENER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warddesk-cache-open")
+
+
+@dataclass
+class _Opening:
+    """A cache being opened alongside the sign-in request; `new`: the file did not exist before."""
+
+    future: Future[LocalStore]
+    path: Path
+    new: bool
+
+    def discard(self) -> None:
+        """The sign-in failed: close it, and leave no empty cache behind for a name typed by mistake."""
+        try:
+            store = self.future.result()
+        except Exception:  # noqa: BLE001 - the sign-in's own error is what the person is told
+            return
+        store.close()
+        if self.new:
+            for leftover in (self.path, *(self.path.with_name(self.path.name + e) for e in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.path.parent.rmdir()  # only when empty: the user's folder holds nothing else yet
+
+
+def _start_opening(*, server_url: str, username: str, data_dir: Path | None) -> _Opening:
+    path = cache_path(server_url=server_url, username=username, data_dir=data_dir)
+    new = not path.exists()
+    future = _OPENER.submit(_open_store, server_url=server_url, username=username, data_dir=data_dir)
+    return _Opening(future, path, new)
+
+
+def _opened(opening: _Opening, *, server_url: str, username: str, data_dir: Path | None) -> LocalStore:
+    """The cache opened meanwhile, or this user's own if the server spelled the name differently."""
+    if opening.path == cache_path(server_url=server_url, username=username, data_dir=data_dir):
+        return opening.future.result()  # raises SignInFailed (kind "storage")
+    opening.discard()
+    return _open_store(server_url=server_url, username=username, data_dir=data_dir)
+
+
 def _open_store(*, server_url: str, username: str, data_dir: Path | None) -> LocalStore:
     try:
         return LocalStore.open_for_user(server_url=server_url, username=username, data_dir=data_dir)
@@ -339,6 +412,9 @@ def sign_in(
     server_url = server_url.rstrip("/")
     username = username.strip().lower()
     offline_reason: str | None = None
+    # The cache opens (and a new one is built by its migrations) while the server checks the password:
+    # on a first sign-in here both take about as long, so the person waits for one, not both.
+    opening = _start_opening(server_url=server_url, username=username, data_dir=data_dir)
     try:
         with httpx.Client(base_url=server_url, transport=transport, timeout=timeout) as http:
             answer = http.post(
@@ -351,6 +427,7 @@ def sign_in(
         offline_reason = unreachable_reason(exc, server_url=server_url)
     if answer is not None and not _from_warddesk(answer):
         # Something answers at that address, but not WardDesk: a typo in the address or the port.
+        opening.discard()
         raise SignInFailed(
             QCoreApplication.translate(
                 "SignIn",
@@ -367,6 +444,7 @@ def sign_in(
     keyring_available = vault.available
     if answer is None:
         return _sign_in_offline(
+            opening,
             server_url=server_url,
             username=username,
             password=password,
@@ -383,11 +461,12 @@ def sign_in(
             # The server no longer takes the password this computer remembers: it was changed.
             forget_offline(server_url=server_url, username=username, data_dir=data_dir)
         kind = "credentials" if answer.status_code in (400, 401) else "refused"
+        opening.discard()
         raise SignInFailed(_server_message(answer), kind=kind)
 
     tokens = answer.json()
     user = SignedInUser.from_server(tokens["user"])
-    store = _open_store(server_url=server_url, username=user.username, data_dir=data_dir)
+    store = _opened(opening, server_url=server_url, username=user.username, data_dir=data_dir)
     try:
         remember_for_offline(server_url=server_url, user=user, password=password, data_dir=data_dir)
     except OSError as exc:
@@ -418,6 +497,7 @@ def sign_in(
 
 
 def _sign_in_offline(
+    opening: _Opening,
     *,
     server_url: str,
     username: str,
@@ -428,10 +508,14 @@ def _sign_in_offline(
     reason: str | None,
     keyring_available: bool,
 ) -> DesktopSession:
-    user = check_offline(
-        server_url=server_url, username=username, password=password, data_dir=data_dir, reason=reason
-    )
-    store = _open_store(server_url=server_url, username=user.username, data_dir=data_dir)
+    try:
+        user = check_offline(
+            server_url=server_url, username=username, password=password, data_dir=data_dir, reason=reason
+        )
+    except SignInFailed:
+        opening.discard()
+        raise
+    store = _opened(opening, server_url=server_url, username=user.username, data_dir=data_dir)
     refresh_token = vault.load(server_url=server_url, username=user.username)
     return DesktopSession(
         server_url=server_url,

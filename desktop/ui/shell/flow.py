@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 import httpx
@@ -52,6 +53,20 @@ def show_unhandled(parent: QWidget | None, error: BaseException) -> QMessageBox:
     return box
 
 
+def warm_up() -> None:
+    """The screens' modules, imported while the person types (off the UI thread): importing them after
+    PySide6 is slow, since its import hook reads each module's source. (Not Alembic: only a new cache
+    needs it, and the sign-in opens the cache while the server checks the password.)"""
+    import desktop.ui.calendar.screen  # noqa: F401
+    import desktop.ui.inbox.screen  # noqa: F401
+    import desktop.ui.tickets.screens  # noqa: F401
+
+
+def _log_failure(done: Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("warm-up failed", exc_info=done.exception())
+
+
 class ShellFlow(QObject):
     """Signals: `finished()` when the user quits; `mainWindowShown(MainWindow)` after each sign-in."""
 
@@ -86,6 +101,7 @@ class ShellFlow(QObject):
         self.session: DesktopSession | None = None
         self.runner: SyncRunner | None = None
         self._retired: list[QWidget] = []
+        self._warming: Future[None] | None = None
         executors.on_unhandled = lambda error: show_unhandled(self._active_window(), error)
 
     def _active_window(self) -> QWidget | None:
@@ -94,6 +110,9 @@ class ShellFlow(QObject):
     # -- signing in
 
     def show_sign_in(self, *, username: str | None = None) -> SignInWindow:
+        if self._warming is None:
+            self._warming = self._executors.store.submit(warm_up)
+            self._warming.add_done_callback(_log_failure)
         window = SignInWindow(
             attempt=self._attempt,
             executors=self._executors,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.events import EventEnvelope
 from sync_server.core.db import transaction
 from sync_server.core.outbox import OutboxMessage, ProcessedMessage
+from sync_server.core.retry import backoff_seconds
 from sync_server.messaging.topology import Subscription
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ def deliver(session_factory: sessionmaker[Session], consumer: Consumer, envelope
 
 
 def retry_delay(*, failures: int, base_seconds: float, max_seconds: float) -> float:
-    """Exponential backoff: base, 2*base, 4*base... capped."""
+    """How long a message waits after its `failures`-th failed delivery: the server's one back-off
+    schedule (core/retry.py), from `base_seconds` doubling up to `max_seconds`, with jitter."""
     if failures <= 0:
         return 0.0
-    return float(min(max_seconds, base_seconds * 2 ** min(failures - 1, 30)))
+    return backoff_seconds(min(failures - 1, 30), base=base_seconds, cap=max_seconds)

@@ -32,6 +32,7 @@ from pika.delivery_mode import DeliveryMode
 from pika.frame import Method
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_server.core.retry import backoff_seconds
 from sync_server.messaging import failures
 from sync_server.messaging.consumers import (
     Consumer,
@@ -324,7 +325,7 @@ class QueueWorker:
                 self._consume(stop, on_connected=connected)
             except BROKER_ERRORS as exc:
                 failures_in_a_row += 1
-                delay = min(30.0, 0.5 * 2 ** min(failures_in_a_row, 6))
+                delay = backoff_seconds(min(failures_in_a_row, 6), base=0.5, cap=30.0)
                 log.warning(
                     "%s: broker unavailable (%s); reconnecting in %.1fs", self.consumer.name, exc, delay
                 )

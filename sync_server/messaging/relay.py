@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.core.db import transaction
 from sync_server.core.outbox import OutboxMessage
+from sync_server.core.retry import backoff_seconds
 from sync_server.messaging.consumers import envelope_of, retry_delay
 from sync_server.messaging.rabbitmq import BrokerUnavailable, OutgoingMessage, PublishOutcome
 
@@ -200,6 +201,6 @@ def run_relay_loop(
                 idle(poll_seconds)
         except (BrokerUnavailable, SQLAlchemyError) as exc:
             failures_in_a_row += 1
-            delay = min(30.0, 0.25 * 2 ** min(failures_in_a_row, 7))
+            delay = backoff_seconds(min(failures_in_a_row, 7), base=0.25, cap=30.0)
             log.warning("outbox relay: %s; trying again in %.1fs", exc, delay)
             stop.wait(delay)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import psycopg
 from sqlalchemy.engine import make_url
 
+from sync_server.core.retry import backoff_seconds
 from sync_server.feed.changes import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -86,26 +87,24 @@ class ChangeNotifier:
             waiter.wake()
 
     def _run(self) -> None:
-        backoff = 0.5
+        failures = 0
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     self.listening = True
-                    backoff = 0.5
+                    failures = 0
                     # Anything committed while we were not listening: let every waiter look once.
                     self._wake_all()
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=0.5):
                             self._fan_out(notice.payload)
             except psycopg.Error:
-                log.warning(
-                    "sync change listener lost its connection; retrying in %.1fs", backoff, exc_info=True
-                )
+                failures += 1
+                log.warning("sync change listener lost its connection; retrying", exc_info=True)
             finally:
                 self.listening = False
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
+            self._stop.wait(backoff_seconds(min(failures, 6), base=0.25, cap=10.0))
 
     def _wake_all(self) -> None:
         with self._lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -49,7 +48,8 @@ def test_the_type_ahead_finds_patients_by_any_name_prefix_or_mrn_ignoring_accent
     assert index.search("zzz") == [] and index.search("  ") == []
 
 
-def test_the_type_ahead_answers_each_keystroke_over_fifty_thousand_patients_within_a_frame_or_two() -> None:
+def test_the_type_ahead_over_fifty_thousand_patients_offers_at_most_twenty_and_never_for_one_letter() -> None:
+    """How fast is for the benchmarks; here: what each keystroke offers."""
     first = ("Maria", "João", "Ana", "Pedro", "Inês", "Tiago", "Sofia", "Rui", "Helena", "Duarte")
     last = ("Silva", "Santos", "Ferreira", "Pereira", "Oliveira", "Costa", "Rodrigues", "Martins")
     patients = [
@@ -58,16 +58,12 @@ def test_the_type_ahead_answers_each_keystroke_over_fifty_thousand_patients_with
     ]
     index = PatientIndex(patients)
 
-    started = clock.perf_counter()
-    for typed in ("ma", "mar", "mari", "maria", "maria s", "maria si", "mrn-0123", "olive"):
-        found = index.search(typed)
-    per_keystroke = (clock.perf_counter() - started) / 8
-
+    for typed in ("ma", "mar", "mari", "maria", "maria s", "maria si", "mrn-0123"):
+        assert 0 < len(index.search(typed)) <= 20
+    found = index.search("olive")
     assert len(found) == 20 and all("Oliveira" in p.full_name for p in found)
     assert [p.mrn for p in index.search("mrn-012345")] == ["MRN-012345"]
     assert index.search("m") == []  # one letter would list a tenth of the hospital
-    # Measured 1-15 ms per keystroke on this 2-core machine under load (building the index: ~1 s).
-    assert per_keystroke < 0.05
 
 
 def test_open_windows_are_the_cached_weekly_hours_in_the_doctors_zone_across_the_spring_change(

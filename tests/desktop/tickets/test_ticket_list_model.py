@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -111,7 +110,8 @@ def test_the_formulary_model_offers_only_stocked_items_and_obeys_qts_model_rules
     qtmodeltester.check(model, force_py=True)
 
 
-def test_filtering_fifty_thousand_tickets_takes_milliseconds() -> None:
+def test_filtering_fifty_thousand_tickets_reuses_the_order_sorted_once() -> None:
+    """How fast is for bench/desktop.py (ticket_filter_ms); here: the right tickets, and no re-sort."""
     statuses = ["submitted", "approved", "in_preparation", "dispatched", "received", "closed"]
     index = TicketIndex(
         key_of_row
@@ -120,11 +120,12 @@ def test_filtering_fifty_thousand_tickets_takes_milliseconds() -> None:
         )
     )
     index.select(TicketFilter())  # the sorted list is built once per order
-    started = time.perf_counter()
+    sorted_once = index._by(TicketOrder.PRIORITY)
     shown = index.select(TicketFilter(statuses=frozenset({"submitted", "approved"})))
-    elapsed = time.perf_counter() - started
     assert len(shown) == sum(1 for n in range(50_000) if n % 6 < 2)
-    assert elapsed < 0.25  # generous for a loaded test machine; bench/desktop.py measures the real figure
+    assert index._by(TicketOrder.PRIORITY) is sorted_once  # filtering did not sort again
+    index.upsert(_key(7, "closed", "stat"))
+    assert index._by(TicketOrder.PRIORITY) is not sorted_once  # a changed ticket does
 
 
 def _key(n: int, status: str, priority: str):  # type: ignore[no-untyped-def]

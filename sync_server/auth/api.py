@@ -77,7 +77,6 @@ def issue_token(
     lockout = throttler.lockout(username, client.address)
     if lockout is not None:
         _audit_sign_in(session, client, "auth.login_refused_locked", username, details=_described(lockout))
-        session.commit()  # the refusal stays in the audit log although the request fails
         raise LoginRateLimited.during(lockout)
     try:
         user = service.authenticate(username, password)
@@ -86,7 +85,6 @@ def issue_token(
         _audit_sign_in(session, client, "auth.login_failed", username)
         for lockout in started:
             _audit_lockout(session, client, lockout)
-        session.commit()  # the failed attempt stays in the audit log although the request fails
         raise
     throttler.record_success(username)
     tokens = service.start_session(user, client=client.name, address=client.address)

@@ -30,10 +30,12 @@ from sync_server.core.errors import NotAuthenticated, TooManyRequests
 
 class InvalidCredentials(NotAuthenticated):
     code = ErrorCode.INVALID_CREDENTIALS
+    keeps_effects = True  # the failed attempt stays in the audit log
 
 
 class RefreshTokenReused(NotAuthenticated):
     code = ErrorCode.REFRESH_TOKEN_REUSED
+    keeps_effects = True  # the revoked session and its audit entry stay
 
 
 def _now() -> datetime:
@@ -62,6 +64,7 @@ class Lockout:
 
 class LoginRateLimited(TooManyRequests):
     code = ErrorCode.LOGIN_RATE_LIMITED
+    keeps_effects = True  # the refused attempt stays in the audit log
 
     @classmethod
     def during(cls, lockout: Lockout) -> LoginRateLimited:
@@ -228,8 +231,7 @@ class AuthService:
             role=owner.role.value if owner else "",
             details={"session_id": str(stored.family_id)},
         )
-        # The revocation and its record must persist although the request fails: commit them here.
-        self._session.commit()
+        # The revocation and its record persist although the request fails (the error keeps effects).
         raise RefreshTokenReused(
             "This refresh token was already used, so the session was ended for safety; sign in again."
         )

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.core.config import Settings
+from sync_server.core.errors import AppError
 
 
 async def get_settings(request: Request) -> Settings:
@@ -38,16 +39,17 @@ def _end(session: Session, *, commit: bool) -> None:
 
 
 async def _request_transaction(request: Request) -> AsyncIterator[Session]:
-    """The request owns the transaction: committed before the answer is sent, rolled back on any error.
+    """The request owns the transaction: committed before the answer is sent, rolled back on any error
+    (but a refusal that `keeps_effects`, whose record must stay).
 
     Async so that opening and closing cost no thread-pool hop: a session connects only when first used
     (on the endpoint's thread), and only a transaction still open at the end needs the pool to finish."""
     session: Session = request.app.state.session_factory()
     try:
         yield session
-    except BaseException:
+    except BaseException as exc:
         if session.in_transaction():
-            await run_in_threadpool(_end, session, commit=False)
+            await run_in_threadpool(_end, session, commit=isinstance(exc, AppError) and exc.keeps_effects)
         else:
             session.close()
         raise

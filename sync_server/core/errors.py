@@ -21,6 +21,9 @@ class AppError(Exception):
 
     status_code = 400
     code = ErrorCode.BAD_REQUEST
+    # A refusal whose record must stay (an audited failed sign-in, a revoked session): the request's
+    # transaction commits what was written before it, instead of rolling it back.
+    keeps_effects = False
 
     def __init__(
         self,

@@ -19,7 +19,20 @@ from sync_server.demo import data
 from sync_server.demo.builder import demo_patients
 from sync_server.directory.models import AvailabilityException, Doctor, Medication, Patient, Ward
 
-COMMANDS = ["serve", "migrate", "create-user", "import", "demo-data", "demo", "relay", "worker"]
+COMMANDS = [
+    "serve",
+    "migrate",
+    "create-user",
+    "import",
+    "sync-backfill",
+    "sync-refresh-scopes",
+    "sync-compact",
+    "restored",
+    "demo-data",
+    "demo",
+    "relay",
+    "worker",
+]
 GOOD_PASSWORD = "a-long-enough-password"
 
 

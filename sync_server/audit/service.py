@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sync_server.audit.models import AuditEntry
-from sync_server.auth.deps import Actor
+from sync_server.core.actor import Actor
 from sync_server.core.bulk import insert_rows
 from sync_server.core.context import ClientInfo
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
@@ -14,6 +12,7 @@ from shared.errors import ErrorCode
 from shared.roles import Role
 from sync_server.auth import repository
 from sync_server.auth.tokens import TokenError, read_access_token
+from sync_server.core.actor import Actor as Actor  # who is calling: defined below every domain
 from sync_server.core.context import DbSession, SettingsDep
 from sync_server.core.errors import NotAuthenticated, PermissionDenied
 
@@ -23,22 +22,6 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 class TokenExpired(NotAuthenticated):
     code = ErrorCode.TOKEN_EXPIRED
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The signed-in person a request acts for, with the scope their role grants."""
-
-    user_id: uuid.UUID
-    username: str
-    full_name: str
-    role: Role
-    session_id: uuid.UUID
-    ward_ids: frozenset[uuid.UUID]
-    doctor_id: uuid.UUID | None
-
-    def is_(self, *roles: Role) -> bool:
-        return self.role in roles
 
 
 def current_actor(

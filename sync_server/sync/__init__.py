@@ -1,1 +1,2 @@
-"""Offline sync: the change feed, push (mutations from desktops) and pull (changes to desktops)."""
+"""Offline sync, above the domains: push (the changes desktops queued, applied through each domain's
+handlers) and pull (the change feed, by scope, to desktops)."""

@@ -52,6 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="write a zip of logs, versions and settings for support (no patient data) and exit",
     )
     parser.add_argument(
+        "--update",
+        action="store_true",
+        help="install a newer release from the server now, if its signature verifies, and exit (for IT)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="start, show the sign-in window, print that it did and exit (checks an installation)",
@@ -124,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     system = load_system_config()
     updater = make_updater(system)
+    if args.update:
+        from desktop.update import ReleaseClient, update_now
+
+        server = system.locked.get("server_url") or args.server or system.defaults.get("server_url")
+        if not server:
+            print("warddesk --update needs --server (or server_url in the system-wide settings)")
+            return 2
+        return update_now(updater, ReleaseClient(server))
     if not args.self_test and install_staged_at_start(updater):
         os.execv(sys.executable, [sys.executable, *sys.argv[1:]])  # the new version takes over
     for chatty in ("alembic", "httpx"):  # a line per migration plugin and per request: noise in a terminal

@@ -152,28 +152,29 @@ def compile_translations() -> None:
         subprocess.run([lrelease, "-silent", str(source), "-qm", str(source.with_suffix(".qm"))], check=True)
 
 
-def freeze(*, work: Path, version: str, public_key: bytes, development: bool, digest: str) -> Path:
-    """Run PyInstaller into work/; returns the one-folder app (work/dist/warddesk)."""
+def build_info(*, version: str, digest: str, development: bool) -> str:
+    """build-info.json: what the installed app reports as itself (support bundle, update checks)."""
+    return json.dumps(
+        {
+            "version": version,
+            "source_hash": digest,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "release_key": "development" if development else "release",
+        },
+        indent=2,
+    )
+
+
+def freeze(*, work: Path, public_key: bytes) -> Path:
+    """Run PyInstaller into work/; returns the one-folder app (work/dist/warddesk), without build-info.json
+    (the version goes in when it is packaged, so one frozen app serves several versions)."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     key_file = work / "warddesk-release-key.pem"
     key_file.write_bytes(public_key)
-    info = work / "build-info.json"
-    info.write_text(
-        json.dumps(
-            {
-                "version": version,
-                "source_hash": digest,
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "release_key": "development" if development else "release",
-                "platform": "linux-amd64",
-            },
-            indent=2,
-        )
-    )
     compile_translations()
-    env = dict(os.environ, WARDDESK_BUILD_INFO=str(info), WARDDESK_BUILD_PUBLIC_KEY=str(key_file))
+    env = dict(os.environ, WARDDESK_BUILD_PUBLIC_KEY=str(key_file))
     command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
                "--distpath", str(work / "dist"), "--workpath", str(work / "pyinstaller"),
                str(INSTALLER / "warddesk.spec")]  # fmt: skip
@@ -190,12 +191,13 @@ def tree_bytes(root: Path) -> int:
     return sum(p.lstat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def lay_out_deb(*, frozen: Path, root: Path, version: str) -> int:
+def lay_out_deb(*, frozen: Path, root: Path, version: str, info: str) -> int:
     """The package tree under root/ (DEBIAN/ included); returns the installed size in bytes."""
     if root.exists():
         shutil.rmtree(root)
     opt = root / INSTALL_DIR.lstrip("/")
     shutil.copytree(frozen, opt, symlinks=True)
+    (opt / "_internal" / "build-info.json").write_text(info)
     bin_dir = root / "usr/bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "warddesk").symlink_to(f"{INSTALL_DIR}/warddesk")
@@ -243,9 +245,9 @@ def lay_out_deb(*, frozen: Path, root: Path, version: str) -> int:
     return installed
 
 
-def build_deb(root: Path, out: Path) -> None:
+def build_deb(root: Path, out: Path, *, compression: str = "xz") -> None:
     subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "-Zxz", "-z6", "--build", str(root), str(out)],
+        ["dpkg-deb", "--root-owner-group", f"-Z{compression}", "--build", str(root), str(out)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -260,8 +262,10 @@ def build(
     out_dir: Path = DEFAULT_OUT_DIR,
     release_key: Path | None = None,
     version: str | None = None,
+    compression: str = "xz",
 ) -> Built:
-    """Build, package and sign; see the module docstring. Raises CalledProcessError when a tool fails."""
+    """Build, package and sign; see the module docstring. Raises CalledProcessError when a tool fails.
+    `compression`: dpkg-deb's (xz for releases; tests may pass "none" for a quick second package)."""
     started = time.perf_counter()
     version = version or project_version()
     key, development = load_release_key(release_key, build_dir=build_dir)
@@ -269,22 +273,21 @@ def build(
         log("DEVELOPMENT BUILD: no release key set (WARDDESK_RELEASE_KEY), so it is signed with a throwaway")
         log(f"key ({build_dir / 'development-release-key.pem'}). Do not install this package on ward PCs.")
     public_key = public_pem(key)
-    digest = source_hash(public_key + version.encode())
+    digest = source_hash(public_key)
     work = build_dir / digest
     frozen = work / "dist" / "warddesk"
     cached = (frozen / "warddesk").exists()
     if cached:
         log(f"the frozen app for these sources is cached ({work}); repackaging only")
     else:
-        frozen = freeze(
-            work=work, version=version, public_key=public_key, development=development, digest=digest
-        )
+        frozen = freeze(work=work, public_key=public_key)
     root = build_dir / "deb-root"
-    installed = lay_out_deb(frozen=frozen, root=root, version=version)
+    info = build_info(version=version, digest=digest, development=development)
+    installed = lay_out_deb(frozen=frozen, root=root, version=version, info=info)
     out_dir.mkdir(parents=True, exist_ok=True)
     package = out_dir / f"{PACKAGE}_{version}_amd64.deb"
     log(f"packaging {package.name}...")
-    build_deb(root, package)
+    build_deb(root, package, compression=compression)
     shutil.rmtree(root)
     signature, release = sign_release(
         package,
@@ -318,11 +321,11 @@ def main(argv: list[str] | None = None) -> int:
         key, development = load_release_key(args.release_key, build_dir=args.build_dir)
         version = args.version or project_version()
         public_key = public_pem(key)
-        digest = source_hash(public_key + version.encode())
-        frozen = freeze(
-            work=args.build_dir / digest, version=version, public_key=public_key, development=development,
-            digest=digest,
-        )  # fmt: skip
+        digest = source_hash(public_key)
+        frozen = freeze(work=args.build_dir / digest, public_key=public_key)
+        (frozen / "_internal" / "build-info.json").write_text(
+            build_info(version=version, digest=digest, development=development)
+        )
         log(f"frozen app: {frozen}")
         return 0
     built = build(

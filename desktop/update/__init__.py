@@ -17,6 +17,7 @@ from desktop.update.updater import (
     Updater,
     decide_install,
     install_staged_at_start,
+    update_now,
 )
 from shared.releases import Version
 
@@ -33,5 +34,6 @@ __all__ = [
     "current_installation",
     "decide_install",
     "install_staged_at_start",
+    "update_now",
     "verify_package",
 ]

@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from desktop.update.installation import Installation
-from desktop.update.releases import Progress, ReleaseClient, UpdateRefused
+from desktop.update.releases import Progress, ReleaseClient, UpdateRefused, UpdateUnavailable
 from desktop.update.signing import SignatureInvalid, verify_package
 from shared.releases import DesktopRelease, RefusalReason, UpdateRefusal, Version
 
@@ -223,3 +223,32 @@ def install_staged_at_start(updater: Updater) -> bool:
     if staged is None or decide_install(queued_changes=0, at_start=True) is not InstallDecision.INSTALL:
         return False
     return updater.install(staged)
+
+
+def update_now(updater: Updater, client: ReleaseClient, *, say: Callable[[str], None] = print) -> int:
+    """`warddesk --update` for IT's scripts: check, download, verify and install now, without asking.
+
+    Exit codes: 0 installed or already current; 1 refused (tampered, wrongly signed, a downgrade: the
+    server audits it); 2 not now (server unreachable, installer failed, not a signed installation)."""
+    version = updater.installation.version
+    if not updater.installation.can_install_updates:
+        say(f"WardDesk {version} was not installed from a signed package: it cannot update itself.")
+        return 2
+    try:
+        release = updater.check(client)
+        if release is None:
+            say(f"WardDesk {version} is up to date.")
+            return 0
+        say(f"Downloading WardDesk {release.version}...")
+        staged = updater.download(client, release)
+    except UpdateRefused as exc:
+        say(f"Update refused: {exc}")
+        return 1
+    except UpdateUnavailable as exc:
+        say(f"No update now: {exc}")
+        return 2
+    if not updater.install(staged):
+        say(f"WardDesk {release.version} could not be installed; WardDesk {version} stays (see the log).")
+        return 2
+    say(f"WardDesk {release.version} is installed.")
+    return 0

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from installer.build import DEFAULT_BUILD_DIR, Built, build
+from installer.build import DEFAULT_BUILD_DIR, Built, build, project_version
+from sync_server.core.config import Settings
+from tests.desktop.live_server import running_server
+from tests.desktop.update.conftest import package_host, release_desk  # noqa: F401 - fixtures
 
 # A cold build is PyInstaller (about a minute on two cores) plus xz (about two); a cached one only the latter.
 BUILD_TIMEOUT_S = 1200
@@ -22,6 +26,28 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is missing: the installer tests need Debian's dpkg")
     return build(build_dir=DEFAULT_BUILD_DIR, out_dir=tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def built_next(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The next release of the same sources: the frozen app is reused, only the version differs."""
+    parts = [int(part) for part in project_version().split(".")]
+    parts[-1] += 2
+    return build(
+        build_dir=DEFAULT_BUILD_DIR,
+        out_dir=tmp_path_factory.mktemp("dist-next"),
+        version=".".join(str(part) for part in parts),
+        compression="none",  # a quick second package; the real one is xz
+    )
+
+
+@pytest.fixture
+def server_url(
+    settings: Settings, database_url: str, session_factory: sessionmaker[Session]
+) -> Iterator[str]:
+    """The REAL sync server on a free port (tables emptied afterwards)."""
+    with running_server(settings, database_url) as url:
+        yield url
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,20 @@ for the package as built and fails for one flipped byte."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from desktop.update.signing import SignatureInvalid, load_public_key, verify_package
 from installer.build import Built
+from tests.desktop.update.conftest import ReleaseDesk
 from tests.installer.conftest import BUILD_TIMEOUT_S, ScratchRoot
 
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT_S)
@@ -118,3 +122,66 @@ def test_the_package_installs_starts_to_its_sign_in_window_and_is_removed_cleanl
     assert removed.returncode == 0, removed.stderr
     assert scratch_root.files() == set()
     assert not (root / "opt/warddesk").exists() and not (root / "etc/warddesk").exists()
+
+
+def installed_version(scratch_root: ScratchRoot) -> str:
+    return subprocess.run(
+        ["dpkg-query", f"--admindir={scratch_root.root / 'var/lib/dpkg'}", "-W", "-f=${Version}", "warddesk"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def test_the_installed_app_refuses_a_tampered_update_then_installs_the_signed_one(
+    built: Built, built_next: Built, scratch_root: ScratchRoot, release_desk: ReleaseDesk, tmp_path: Path
+) -> None:
+    assert scratch_root.dpkg("--install", str(built.package)).returncode == 0
+    root = scratch_root.root
+    # IT's install command for this scratch root (on a ward PC: pkexec dpkg -i {package}).
+    settings = tmp_path / "warddesk.conf"
+    settings.write_text(
+        "[updates]\ninstall_command = dpkg --root=" + str(root) + " --force-script-chrootless "
+        "--force-depends --force-not-root --log=" + str(root / "dpkg.log") + " -i {package}\n"
+    )
+    env = app_env(tmp_path / "home", WARDDESK_SYSTEM_CONFIG=str(settings))
+    app = str(root / "opt/warddesk/warddesk")
+
+    def update() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([app, "--update", "--server", release_desk.server_url], env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    def publish(release: dict[str, object]) -> None:
+        answer = httpx.post(
+            f"{release_desk.server_url}/releases/desktop", json=release, headers=release_desk.admin_headers
+        )
+        assert answer.status_code == 201, answer.text
+
+    genuine = json.loads(built_next.release.read_text())
+    # On its way to the PCs, one byte of the package changed (and its announced digest with it).
+    tampered_bytes = flipped(built_next.package.read_bytes(), built_next.package_bytes // 3)
+    (release_desk.folder / "tampered.deb").write_bytes(tampered_bytes)
+    between = control_fields(built.package)["Version"].rsplit(".", 1)
+    between_version = f"{between[0]}.{int(between[1]) + 1}"  # newer than installed, older than the genuine
+    publish({**genuine, "version": between_version, "package_url": f"{release_desk.base_url}/tampered.deb",
+             "sha256": hashlib.sha256(tampered_bytes).hexdigest(), "size": len(tampered_bytes)})  # fmt: skip
+
+    refused = update()
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "does not carry a valid signature" in refused.stdout
+    assert installed_version(scratch_root) == control_fields(built.package)["Version"]
+    [entry] = release_desk.refusals()
+    assert entry["details"]["reason"] == "signature_invalid"  # type: ignore[index]
+
+    shutil.copy(built_next.package, release_desk.folder / built_next.package.name)
+    publish({**genuine, "package_url": f"{release_desk.base_url}/{built_next.package.name}"})
+
+    updated = update()
+
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert installed_version(scratch_root) == genuine["version"]
+    info = json.loads((root / "opt/warddesk/_internal/build-info.json").read_text())
+    assert info["version"] == genuine["version"]
+    started = subprocess.run([app, "--self-test"], env=env, capture_output=True, text=True, timeout=120)
+    assert "sign-in window shown=True" in started.stdout, started.stderr
+    again = update()
+    assert again.returncode == 0 and "is up to date" in again.stdout

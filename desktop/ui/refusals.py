@@ -31,6 +31,13 @@ _KNOWN: dict[str, str] = {
     "invalid_request": QT_TRANSLATE_NOOP(
         "Refusal", "The server could not accept the change as it was written."
     ),
+    "outside_care_scope": QT_TRANSLATE_NOOP("Refusal", "This patient is not in your care."),
+    "idempotency_key_reused": QT_TRANSLATE_NOOP(
+        "Refusal", "The server already received a different change under the same number."
+    ),
+    "server_restored": QT_TRANSLATE_NOOP(
+        "Refusal", "The server was restored from a backup; the change is sent again."
+    ),
 }
 
 

@@ -1654,6 +1654,21 @@
 <context>
     <name>Refusal</name>
     <message>
+        <location filename="../../desktop/ui/refusals.py" line="34"/>
+        <source>This patient is not in your care.</source>
+        <translation>Este paciente não está sob seus cuidados.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="35"/>
+        <source>The server already received a different change under the same number.</source>
+        <translation>O servidor já recebeu outra alteração com o mesmo número.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/refusals.py" line="38"/>
+        <source>The server was restored from a backup; the change is sent again.</source>
+        <translation>O servidor foi restaurado de um backup; a alteração é enviada novamente.</translation>
+    </message>
+    <message>
         <location filename="../../desktop/ui/refusals.py" line="14"/>
         <source>Someone else booked this time first.</source>
         <translation>Outra pessoa marcou este horário primeiro.</translation>

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from shared import availability as shared_availability
 from shared.errors import ErrorCode
 from shared.events import EventType
+from shared.privacy import Access
 from shared.roles import Role
 from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor
@@ -28,6 +29,7 @@ from sync_server.core.context import ClientInfo
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
 from sync_server.core.outbox import emit_now
 from sync_server.directory.models import Doctor, Patient, Room
+from sync_server.privacy.service import PatientScope
 
 S = AppointmentStatus
 # An appointment as the ORM holds it, or as a row a saga step wrote with RETURNING (same attributes).
@@ -263,6 +265,9 @@ def overlap_refusal(
     return None
 
 
+_NO_CLIENT = ClientInfo(address="", name="booking")
+
+
 def _load_references(
     session: Session, *, doctor_id: uuid.UUID, patient_id: uuid.UUID, room_id: uuid.UUID | None
 ) -> tuple[BookableDoctor, PatientContact, Room | None]:
@@ -302,6 +307,12 @@ def _plan(
     doctor, patient, room = _load_references(
         session, doctor_id=doctor_id, patient_id=patient_id, room_id=room_id
     )
+    if actor.role is Role.DOCTOR:
+        # A doctor books the patients in his care (or one he opened by breaking the glass): a booking
+        # must not be a way into a stranger's record. The front desk books anyone.
+        PatientScope(session, actor=actor, client=_NO_CLIENT, now=now).require(
+            patient_id, at_least=Access.CARE
+        )
     if starts_at < now - timedelta(minutes=1):
         raise Invalid("an appointment cannot start in the past", details={"field": "starts_at"})
     duration = timedelta(minutes=duration_minutes or doctor.default_slot_minutes)

@@ -485,3 +485,24 @@ def test_the_feed_never_holds_a_patient_in_a_scope_the_rule_does_not_give_him(se
     published = {row[0]: set(row[1]) for row in rows}
     for key, patient in hospital.patients.items():
         assert published[patient.id] == set(privacy.patient_audiences(hospital.facts[key], now=NOON)), key
+
+
+def test_a_doctor_cannot_book_his_way_into_a_strangers_record(client, hospital, person):  # type: ignore[no-untyped-def]
+    doctor, _ = person("doctor")
+    stranger = hospital.patients["nobodys"]
+    body = {
+        "doctor_id": str(hospital.own_doctor.id),
+        "patient_id": str(stranger.id),
+        "starts_at": (NOON + timedelta(days=30)).isoformat(),
+    }
+
+    before = client.post("/appointments", json=body, headers=doctor.headers)
+    client.post(
+        f"/patients/{stranger.id}/break-glass",
+        json={"reason": "referred to me in the emergency room"},
+        headers=doctor.headers,
+    )
+    after = client.post("/appointments", json=body, headers=doctor.headers)
+
+    assert (before.status_code, before.json()["error"]["code"]) == (403, "outside_care_scope")
+    assert after.status_code != 403, after.text  # past the scope check (the doctor's hours decide now)

@@ -180,7 +180,12 @@ def test_a_retried_refused_booking_is_refused_again_the_same_way(client, schedul
 def test_who_may_book(client, sign_in, clinic):
     own_doctor = sign_in(Role.DOCTOR, doctor_id=clinic.doctor.id)
     nurse = sign_in(Role.NURSE)
+    scheduler = sign_in(Role.SCHEDULER)
 
+    # A stranger to the doctor: only the front desk books him (or the doctor after breaking the glass).
+    stranger = book(client, own_doctor, clinic, start=at(9))
+    assert (stranger.status_code, error(stranger)["code"]) == (403, "outside_care_scope")
+    assert book(client, scheduler, clinic, start=at(8)).status_code == 201  # now the doctor's patient
     assert book(client, own_doctor, clinic, start=at(9)).status_code == 201
     assert (
         book(client, own_doctor, clinic, start=at(9), doctor=clinic.other_doctor, patient=1).status_code

@@ -75,7 +75,7 @@ def seed(url: str, *, patients: int) -> tuple[list[str], list[str]]:
     doctor_ids = [str(uuid.uuid4()) for _ in range(DOCTORS)]
     patient_ids = [str(uuid.uuid4()) for _ in range(patients)]
     with psycopg.connect(plain(url)) as conn, conn.cursor() as cur:
-        cur.execute("TRUNCATE appointments, booking_sagas, outbox, audit_log")
+        cur.execute("TRUNCATE appointments, booking_sagas, outbox, audit_log CASCADE")
         cur.executemany(
             "INSERT INTO doctors (id, full_name, specialty, license_number, time_zone, default_slot_minutes,"
             " active) VALUES (%s, %s, 'General practice', %s, 'Europe/Lisbon', %s, true)",

@@ -110,6 +110,16 @@ def save_saga_state(
     )
 
 
+SAGA_COLUMNS = tuple(c.name for c in _SAGAS.c if c.name not in ("created_at", "updated_at"))
+_INSERT_SAGA = insert(_SAGAS).returning(_SAGAS.c.created_at)
+
+
+def insert_saga(session: Session, values: dict[str, Any]) -> Row[Any]:
+    """Write a saga's row (every column in SAGA_COLUMNS) with one plain INSERT; returns (created_at,).
+    Raises IntegrityError when its (started_by, client_request_id) was used before."""
+    return session.connection().execute(_INSERT_SAGA, values).one()
+
+
 _PATIENT = select(Patient.id, Patient.full_name, Patient.email).where(Patient.id == bindparam("patient_id"))
 
 

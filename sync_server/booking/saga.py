@@ -398,8 +398,11 @@ class SagaEngine:
                     "steps": FUSED_HISTORY[SagaKind(saga.kind)],
                 }
                 saga.lease_owner = saga.lease_expires_at = None
-                session.add(saga)
-                session.flush()  # one INSERT; a replay of the same client_request_id fails here
+                # One plain INSERT (no unit of work); a replay of the same client_request_id fails here.
+                written = repository.insert_saga(
+                    session, {c: getattr(saga, c) for c in repository.SAGA_COLUMNS}
+                )
+                saga.created_at = saga.updated_at = written.created_at
                 self._crash_point(saga.kind, step, "after")
                 return saga
         finally:

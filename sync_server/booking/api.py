@@ -359,6 +359,9 @@ def calendar(
     blocks (no patient, reason or notes) otherwise."""
     if end <= start or end - start > timedelta(days=62):
         raise Invalid("end must be after start and at most 62 days later", details={"field": "end"})
+    if patient_id is not None:
+        # Busy blocks filtered by a patient would still tell when a stranger has appointments.
+        PatientScope(session, actor=actor, client=client, now=now).require(patient_id)
     found = repository.appointments_between(
         session,
         start=start,

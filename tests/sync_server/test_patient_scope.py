@@ -506,3 +506,23 @@ def test_a_doctor_cannot_book_his_way_into_a_strangers_record(client, hospital, 
 
     assert (before.status_code, before.json()["error"]["code"]) == (403, "outside_care_scope")
     assert after.status_code != 403, after.text  # past the scope check (the doctor's hours decide now)
+
+
+def test_a_patients_appointments_are_not_listed_to_someone_outside_his_care(client, hospital, person):  # type: ignore[no-untyped-def]
+    nurse, _ = person("nurse")
+    window = {"start": (NOON - timedelta(days=1)).isoformat(), "end": (NOON + timedelta(days=14)).isoformat()}
+    stranger = hospital.patients["booked_with_me"]  # another ward's patient, booked with a doctor
+
+    answer = client.get(
+        "/appointments", params={**window, "patient_id": str(stranger.id)}, headers=nurse.headers
+    )
+    own = client.get(
+        "/appointments",
+        params={**window, "patient_id": str(hospital.patients["seen_here_today"].id)},
+        headers=nurse.headers,
+    )
+
+    assert (answer.status_code, answer.json()["error"]["code"]) == (403, "outside_care_scope")
+    assert own.status_code == 200 and [a["patient_id"] for a in own.json()] == [
+        str(hospital.patients["seen_here_today"].id)
+    ]

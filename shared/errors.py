@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     OUTSIDE_CARE_SCOPE = "outside_care_scope"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    DOCUMENT_INTEGRITY = "document_integrity"
+    LINK_EXPIRED = "link_expired"
 
 
 class ErrorDetail(BaseModel):

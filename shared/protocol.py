@@ -62,6 +62,7 @@ class Entity(StrEnum):
     APPOINTMENT = "appointment"
     TICKET = "ticket"
     NOTIFICATION = "notification"
+    DOCUMENT = "document"  # a patient's lab report or exam result (metadata; bytes by link)
 
 
 class MutationName(StrEnum):
@@ -81,6 +82,8 @@ class MutationName(StrEnum):
     APPOINTMENT_CANCEL = "appointment.cancel"
     APPOINTMENT_ATTENDANCE = "appointment.attendance"
     NOTIFICATION_READ = "notification.read"
+    DOCUMENT_REGISTER = "document.register"
+    DOCUMENT_ENTERED_IN_ERROR = "document.entered_in_error"
 
 
 class Mutation(BaseModel):

@@ -23,6 +23,9 @@ from sync_server.core.errors import install_error_handlers
 from sync_server.core.limits import BodySizeLimit
 from sync_server.directory.api import router as directory_router
 from sync_server.directory.scope_refresher import start_scope_refresher
+from sync_server.documents import mutations as document_mutations
+from sync_server.documents.api import router as documents_router
+from sync_server.documents.storage import DocumentStore, store_from
 from sync_server.health.api import router as health_router
 from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.consumers import Consumer
@@ -66,12 +69,15 @@ def consumers_of(settings: Settings) -> list[Consumer]:
     return [appointment_emails(settings)]
 
 
-def mutation_handlers(saga_engine: SagaEngine) -> MutationHandlers:
+def mutation_handlers(
+    saga_engine: SagaEngine, *, documents: DocumentStore, settings: Settings, clock: Clock
+) -> MutationHandlers:
     """What the sync push does with each change a desktop queues: each domain registers its own."""
     return {
         **ticket_mutations.HANDLERS,
         **booking_mutations.handlers(saga_engine),
         **staff_notification_mutations.HANDLERS,
+        **document_mutations.handlers(documents, settings, clock),
     }
 
 
@@ -113,12 +119,17 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.saga_engine = SagaEngine(settings)
-    app.state.mutation_handlers = mutation_handlers(app.state.saga_engine)
+    # Lab reports and exam results: S3 when a bucket is configured, else a local folder.
+    app.state.document_store = store_from(settings)
+    app.state.mutation_handlers = mutation_handlers(
+        app.state.saga_engine, documents=app.state.document_store, settings=settings, clock=clock
+    )
     app.state.consumers = consumers_of(settings)
     # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
     app.state.sync_notifier = ChangeNotifier.for_database(url)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # The local document store's uploads are limited by the documents' own size limit instead.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, exempt=("/documents/blobs/",))
     for router in (
         health_router,
         auth_router,
@@ -128,6 +139,7 @@ def create_app(
         dead_letters_router,
         booking_router,
         tickets_router,
+        documents_router,
         staff_notifications_router,
         sync_router,
         releases_router,

@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     # refetch everything), and how often a long poll re-checks the feed when change notices are not heard.
     tombstone_days: float = Field(default=30, gt=0, le=3650)
     long_poll_recheck_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Lab reports and exam results (sync_server/documents): S3 when a bucket is set, else a local folder.
+    documents_bucket: str | None = None
+    documents_region: str = "eu-west-1"
+    documents_endpoint_url: str | None = Field(default=None, description="An S3-compatible endpoint")
+    documents_key_prefix: str = Field(default="documents/", max_length=200)
+    documents_dir: Path | None = Field(default=None, description="The local store's folder (no bucket)")
+    documents_max_mb: int = Field(default=50, ge=1, le=5000)
+    documents_part_mb: int = Field(default=8, ge=5, le=512, description="Multipart part size")
+    documents_link_minutes: int = Field(default=5, ge=1, le=60, description="Lifetime of document links")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -6,6 +6,7 @@ from sync_server.booking import models as _booking  # noqa: F401
 from sync_server.core import outbox as _outbox  # noqa: F401
 from sync_server.core.db import Base
 from sync_server.directory import models as _directory  # noqa: F401
+from sync_server.documents import models as _documents  # noqa: F401
 from sync_server.feed import models as _feed  # noqa: F401
 from sync_server.messaging import models as _messaging  # noqa: F401
 from sync_server.patient_email import models as _notifications  # noqa: F401

@@ -79,3 +79,7 @@ installer: $(DEV_STAMP) ## Build the desktop's signed .deb into dist/installer/ 
 
 installer-figures: installer ## Cold start of the packaged app vs the virtualenv, to the sign-in window (one JSON line)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m installer.figures
+
+.PHONY: bench-documents
+bench-documents: $(DEV_STAMP) ## A 20 MB PDF up and down through WardDesk (moto S3, local store) vs boto3 straight to moto; first page of a 50-page PDF (one JSON line)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/documents.py

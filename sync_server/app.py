@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,22 +12,28 @@ from fastapi.telemetry import TelemetryConfig
 
 from sync_server.audit.api import router as audit_router
 from sync_server.auth.api import router as auth_router
+from sync_server.auth.tokens import TokenError, read_access_token
 from sync_server.booking import mutations as booking_mutations
 from sync_server.booking.api import router as booking_router
 from sync_server.booking.recovery import start_saga_runner
 from sync_server.booking.saga import SagaEngine
 from sync_server.core.clock import Clock, system_clock
-from sync_server.core.config import Settings
+from sync_server.core.config import DEVELOPMENT_SECRET, Settings
 from sync_server.core.db import make_engine, make_session_factory
 from sync_server.core.embedded_db import start_embedded_postgres
 from sync_server.core.errors import install_error_handlers
 from sync_server.core.limits import BodySizeLimit
+from sync_server.core.logs import RequestContext
+from sync_server.core.metrics import HttpMetrics, MetricsMiddleware
+from sync_server.core.rate_limit import RateLimit
+from sync_server.core.security import ProxyTrust, SecurityHeaders
 from sync_server.directory.api import router as directory_router
 from sync_server.directory.scope_refresher import start_scope_refresher
 from sync_server.documents import mutations as document_mutations
 from sync_server.documents.api import router as documents_router
 from sync_server.documents.storage import DocumentStore, store_from
 from sync_server.health.api import router as health_router
+from sync_server.health.metrics import metrics_endpoint, metrics_registry
 from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.consumers import Consumer
 from sync_server.messaging.runner import start_in_process
@@ -81,11 +88,36 @@ def mutation_handlers(
     }
 
 
+def _user_of(settings: Settings) -> Callable[[str], str | None]:
+    """The signed-in user an Authorization header names, for the per-user rate limit (None: nobody)."""
+
+    def user_of(authorization: str) -> str | None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            return str(read_access_token(token, secret=settings.secret_key).user_id)
+        except TokenError:
+            return None
+
+    return user_of
+
+
 def create_app(
-    settings: Settings | None = None, *, database_url: str | None = None, clock: Clock = system_clock
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    clock: Clock = system_clock,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
-    """The server's app. `clock`: the time the routes act at (tests pass their own)."""
+    """The server's app. `clock`: the time the routes act at; `monotonic`: the rate limits' (tests pass
+    their own)."""
     settings = settings or Settings()
+    if settings.secret_key == DEVELOPMENT_SECRET:
+        log.warning(
+            "!!! DEVELOPMENT MODE: the secret key is the PUBLIC development secret; anyone can forge "
+            "sign-ins. Never expose this server; set WARDDESK_ENVIRONMENT=production and a secret key. !!!"
+        )
     url = database_url or resolve_database_url(settings)
     engine = make_engine(url, pool_size=settings.db_pool_size)
 
@@ -112,6 +144,9 @@ def create_app(
         # FastAPI's built-in OpenTelemetry costs several ms per request even with no exporter; off
         # unless an admin asks for it (WARDDESK_OTEL=true with the usual OTEL_* exporter settings).
         telemetry=_telemetry(settings),
+        docs_url="/docs" if settings.serves_api_docs else None,
+        redoc_url="/redoc" if settings.serves_api_docs else None,
+        openapi_url="/openapi.json" if settings.serves_api_docs else None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -128,8 +163,22 @@ def create_app(
     # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
     app.state.sync_notifier = ChangeNotifier.for_database(url)
     install_error_handlers(app)
+    app.state.metrics = HttpMetrics(metrics_registry(app.state.session_factory))
+    # Last added runs first: proxy trust settles the client's address before anything uses it.
     # The local document store's uploads are limited by the documents' own size limit instead.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, exempt=("/documents/blobs/",))
+    app.add_middleware(
+        RateLimit,
+        per_address=settings.rate_limit_per_address,
+        per_user=settings.rate_limit_per_user,
+        user_of=_user_of(settings),
+        clock=monotonic,
+    )
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds, tls=settings.tls)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContext)
+    app.add_middleware(ProxyTrust, trusted=settings.proxy_networks)
+    app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     for router in (
         health_router,
         auth_router,

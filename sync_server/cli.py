@@ -6,7 +6,6 @@ directory (WARDDESK_DATA_DIR) is started and used, which is what the demo relies
 
 from __future__ import annotations
 
-import logging
 import os
 import warnings
 from collections.abc import Iterable, Iterator
@@ -110,12 +109,31 @@ def _progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
     return rich_track(items, description=description, total=total, console=err, transient=True)
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How `serve` runs uvicorn: no Server banner; no proxy headers believed by uvicorn (its default
+    believes X-Forwarded-For from localhost; the app resolves the client from WARDDESK_TRUSTED_PROXIES
+    itself); TLS when configured; our own access log (route templates, no paths or queries)."""
+    options: dict[str, Any] = {
+        "server_header": False,
+        "proxy_headers": False,
+        "forwarded_allow_ips": "",
+        "access_log": False,
+        "log_config": None,
+        "timeout_graceful_shutdown": 5,
+    }
+    if settings.tls_certfile is not None:
+        options.update(ssl_certfile=str(settings.tls_certfile), ssl_keyfile=str(settings.tls_keyfile))
+    return options
+
+
 def _serve(url: str, *, settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from sync_server.app import create_app
+    from sync_server.core.config import LogFormat
+    from sync_server.core.logs import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(json_lines=settings.log_format is LogFormat.JSON, level=settings.log_level)
     # Long polls hold requests open for up to 30 s: a stop (SIGTERM, Ctrl+C) gives them 5 s, then
     # closes them; desktops simply reconnect.
     if workers > 1:
@@ -129,18 +147,18 @@ def _serve(url: str, *, settings: Settings, host: str, port: int, workers: int =
             host=host,
             port=port,
             log_level="info",
-            timeout_graceful_shutdown=5,
+            **uvicorn_options(settings),
         )
         return
     application = create_app(settings, database_url=url)
-    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(application, host=host, port=port, log_level="info", **uvicorn_options(settings))
 
 
-def _announce(host: str, port: int) -> None:
+def _announce(host: str, port: int, settings: Settings) -> None:
     shown = "localhost" if host in ("0.0.0.0", "::") else host
-    out.print(
-        f"WardDesk sync server: [bold]http://{shown}:{port}[/]  (API documentation: http://{shown}:{port}/docs)"
-    )
+    base = f"{'https' if settings.tls else 'http'}://{shown}:{port}"
+    docs = f"  (API documentation: {base}/docs)" if settings.serves_api_docs else ""
+    out.print(f"WardDesk sync server: [bold]{base}[/]{docs}")
 
 
 @app.command()
@@ -165,7 +183,7 @@ def serve(
     url = _database_url(settings)
     if migrate:
         out.print(f"Database: {_migrate(url)}")
-    _announce(host, port)
+    _announce(host, port, settings)
     _serve(url, settings=settings, host=host, port=port, workers=workers)
 
 
@@ -450,7 +468,7 @@ def demo(
     out.print(f"Database: {_migrate(url)}")
     _load_demo(url, reset=False)
     out.print(_users_table())
-    _announce(host, port)
+    _announce(host, port, settings)
     out.print(DESKTOP_NOTICE)
     out.print("Press Ctrl+C to stop the server.")
     _serve(url, settings=settings, host=host, port=port)

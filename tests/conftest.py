@@ -69,6 +69,9 @@ def make_test_settings(**overrides: object) -> Settings:
         "secret_key": TEST_SECRET,
         "data_dir": _TEST_DATA_DIR,
         "scope_refresh_seconds": 0,  # tests refresh visit scopes themselves, at a time they choose
+        # Tests send bursts from one address; the rate limit tests set their own limits.
+        "rate_limit_per_address": 0,
+        "rate_limit_per_user": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 import platformdirs
@@ -22,6 +23,11 @@ class MailTransport(StrEnum):
     AUTO = "auto"  # SES when ses_endpoint_url is set, else .eml files
     SES = "ses"
     FILES = "files"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"  # one JSON object a line, for the log shipper
+    TEXT = "text"
 
 
 class Settings(BaseSettings):
@@ -79,6 +85,38 @@ class Settings(BaseSettings):
     booking_inline_wait_seconds: float = Field(default=2.0, ge=0, le=30)
     # Offline sync (sync_server/sync): how long deletes are remembered (a desktop offline for longer must
     # refetch everything), and how often a long poll re-checks the feed when change notices are not heard.
+    # Operations (docs/operations.md): where the secret comes from, proxy trust, TLS, limits, metrics, logs.
+    secret_key_file: Path | None = Field(
+        default=None, description="A file holding the secret key (e.g. a Docker or Kubernetes secret)."
+    )
+    secret_key_aws_secret_id: str | None = Field(
+        default=None, description="An AWS Secrets Manager secret holding the secret key (read at start)."
+    )
+    secrets_region: str = "eu-west-1"
+    secrets_endpoint_url: str | None = None
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: none (the peer's own address is the client's).",
+    )
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    hsts_seconds: int = Field(default=31_536_000, ge=0, description="HSTS max-age when served over TLS.")
+    api_docs: bool | None = Field(
+        default=None, description="Serve /docs and /openapi.json; unset: everywhere but production."
+    )
+    rate_limit_per_address: int = Field(
+        default=1200, ge=0, description="Requests a minute from one client address (0: no limit)."
+    )
+    rate_limit_per_user: int = Field(
+        default=600, ge=0, description="Requests a minute by one signed-in user (0: no limit)."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; unset: /metrics is open, off in production.",
+    )
+    log_format: LogFormat = LogFormat.JSON
+    log_level: str = "INFO"
     tombstone_days: float = Field(default=30, gt=0, le=3650)
     long_poll_recheck_seconds: float = Field(default=5.0, gt=0, le=60)
     # Lab reports and exam results (sync_server/documents): S3 when a bucket is set, else a local folder.
@@ -93,6 +131,23 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
+        from sync_server.core.secrets import low_entropy_reason, read_secret_key
+
+        self.secret_key = read_secret_key(
+            value=self.secret_key,
+            file=self.secret_key_file,
+            aws_secret_id=self.secret_key_aws_secret_id,
+            region=self.secrets_region,
+            endpoint_url=self.secrets_endpoint_url,
+        )
+        if self.environment is Environment.PRODUCTION and (why := low_entropy_reason(self.secret_key)):
+            raise ValueError(
+                f"WARDDESK_SECRET_KEY is too weak for production ({why}); generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("WARDDESK_TLS_CERTFILE and WARDDESK_TLS_KEYFILE must be set together")
+        self.proxy_networks  # noqa: B018 - refuses a malformed WARDDESK_TRUSTED_PROXIES at start
         if self.environment is not Environment.DEVELOPMENT and (
             self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32
         ):
@@ -105,6 +160,26 @@ class Settings(BaseSettings):
                 "WARDDESK_DATABASE_URL must be set in production (the embedded database is for demos)"
             )
         return self
+
+    @property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The trusted proxies as networks (a bare address is a network of one)."""
+        try:
+            return tuple(
+                ip_network(part.strip(), strict=False)
+                for part in self.trusted_proxies.split(",")
+                if part.strip()
+            )
+        except ValueError as exc:
+            raise ValueError(f"WARDDESK_TRUSTED_PROXIES: {exc}") from None
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_certfile is not None
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment is not Environment.PRODUCTION
 
     @property
     def effective_mail_dir(self) -> Path:

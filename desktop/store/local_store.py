@@ -60,6 +60,7 @@ from desktop.store.errors import StorageUnavailable, environment_failure
 from desktop.store.paths import cache_path
 from shared import booking
 from shared.booking import AppointmentStatus
+from shared.documents import MarkEnteredInError, RegisterDocument
 from shared.protocol import (
     MAX_PUSH_BATCH,
     Change,
@@ -90,6 +91,8 @@ PAYLOAD_MODELS: dict[MutationName, type[BaseModel]] = {
     MutationName.APPOINTMENT_CANCEL: booking.CancelAppointment,
     MutationName.APPOINTMENT_ATTENDANCE: booking.RecordAttendance,
     MutationName.NOTIFICATION_READ: _NoPayload,
+    MutationName.DOCUMENT_REGISTER: RegisterDocument,
+    MutationName.DOCUMENT_ENTERED_IN_ERROR: MarkEnteredInError,
 }
 assert set(PAYLOAD_MODELS) == set(MutationName), "every mutation needs a payload model"
 assert set(PAYLOADS) == set(TicketAction)

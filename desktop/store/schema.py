@@ -161,3 +161,6 @@ unconfirmed_rows = Table(
     Column("entity", String(32), primary_key=True),
     Column("id", Uuid, primary_key=True),
 )
+
+# The documents' tables (upload queue, offline copies) are declared beside their code, on this metadata.
+from desktop.store import documents as _documents  # noqa: E402, F401

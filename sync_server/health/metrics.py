@@ -52,7 +52,7 @@ class DatabaseCollector(Collector):
         try:
             with self.session_factory() as session:
                 row = session.execute(_QUERY).one()
-                sagas = dict(session.execute(_SAGAS).tuples().all())
+                sagas = {status: count for status, count in session.execute(_SAGAS)}
         except SQLAlchemyError as exc:
             log.warning("metrics: the database did not answer (%s)", type(exc).__name__)
             up.add_metric([], 0)

@@ -47,6 +47,7 @@ from sync_server.booking.models import (
 )
 from sync_server.core.config import Settings
 from sync_server.core.errors import AppError, Invalid
+from sync_server.core.logs import saga_id as saga_log_id
 from sync_server.core.retry import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -358,6 +359,7 @@ class SagaEngine:
         saga = self._new(
             kind=kind, payload=payload, started_by=started_by, client_request_id=client_request_id
         )
+        saga_log_id.set(str(saga.id))  # this request's log lines name the saga (core/logs.py)
         saga.step = FUSED[kind]
         if refusal is not None:
             session.add(saga)
@@ -404,6 +406,7 @@ class SagaEngine:
                 )
                 saga.created_at = saga.updated_at = written.created_at
                 self._crash_point(saga.kind, step, "after")
+                log.info("booking saga %s %s succeeded", saga.id, saga.kind)
                 return saga
         finally:
             session.info.pop(_STARTING, None)
@@ -459,6 +462,7 @@ class SagaEngine:
         With a `deadline` (time.monotonic()), retries due before it are waited for here; without
         one, a retry is left to the recovery runner.
         """
+        saga_log_id.set(str(saga.id))  # this thread's log lines name the saga (logs.py)
         while saga.status in UNFINISHED:
             progress = self.advance(session, saga)
             if progress is Progress.LOST:

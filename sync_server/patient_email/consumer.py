@@ -50,10 +50,9 @@ class AppointmentEmails:
             recipient=facts.patient_email,
         )
         if not facts.patient_email:
-            log.warning(
-                "appointment %s: patient %s has no e-mail address; %s e-mail skipped",
+            log.warning(  # no patient data in logs: the appointment's id says which
+                "appointment %s: the patient has no e-mail address; %s e-mail skipped",
                 facts.appointment_id,
-                facts.patient_name,
                 kind,
             )
             record.status, record.subject = "skipped", "(no e-mail address)"

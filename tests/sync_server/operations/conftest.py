@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from sync_server.cli import uvicorn_options
 from sync_server.core.config import Settings
+from tests.sync_server.booking.conftest import clinic  # noqa: F401 - a fixture the tests here use
 
 
 def free_port() -> int:

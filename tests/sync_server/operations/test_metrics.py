@@ -16,7 +16,7 @@ from sync_server.messaging.consumers import PermanentFailure
 from sync_server.messaging.inprocess import InProcessDelivery
 from sync_server.messaging.relay import OutboxRelay
 from tests.conftest import make_test_settings
-from tests.sync_server.booking.conftest import at, clinic  # noqa: F401 - the clinic fixture
+from tests.sync_server.booking.conftest import at
 from tests.sync_server.sync.conftest import Desktop
 
 TOKEN = "scrape-token-for-the-tests"
@@ -54,7 +54,7 @@ def test_metrics_need_the_bearer_token(client):  # type: ignore[no-untyped-def]
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
 
 
-def test_each_metric_moves_when_what_it_counts_happens(client, sign_in, clinic, session_factory):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_each_metric_moves_when_what_it_counts_happens(client, sign_in, clinic, session_factory):  # type: ignore[no-untyped-def]
     before = scrape(client)
     assert value(before, "warddesk_outbox_backlog") == 0
     assert value(before, "warddesk_metrics_database_up") == 1

@@ -3232,4 +3232,47 @@
         <translation>Não foi possível instalar a atualização; o WardDesk continua nesta versão.</translation>
     </message>
 </context>
+<context>
+    <name>DocumentViewer</name>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Previous page</source>
+        <translation>Página anterior</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Next page</source>
+        <translation>Próxima página</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Zoom out</source>
+        <translation>Diminuir zoom</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Zoom in</source>
+        <translation>Aumentar zoom</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Rotate</source>
+        <translation>Girar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Print…</source>
+        <translation>Imprimir…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Entered in error: %1</source>
+        <translation>Registrado por engano: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
+        <source>Page %1 of %2</source>
+        <translation>Página %1 de %2</translation>
+    </message>
+</context>
 </TS>

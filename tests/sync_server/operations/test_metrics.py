@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from shared.roles import Role
 from sync_server.app import create_app
 from sync_server.core.config import Settings
+from sync_server.core.db import transaction
 from sync_server.messaging.consumers import PermanentFailure
 from sync_server.messaging.inprocess import InProcessDelivery
 from sync_server.messaging.relay import OutboxRelay
@@ -141,3 +147,39 @@ def production_client(database_url, session_factory) -> Iterator[TestClient]:  #
 
 def test_without_a_token_metrics_are_not_served_in_production(production_client):  # type: ignore[no-untyped-def]
     assert production_client.get("/metrics").status_code == 404
+
+
+def test_a_saga_whose_next_step_is_long_overdue_is_counted_stuck(client, sign_in, clinic, session_factory):  # type: ignore[no-untyped-def]
+    scheduler = sign_in(Role.SCHEDULER)
+    body = {
+        "doctor_id": str(clinic.doctor.id),
+        "patient_id": str(clinic.patients[0].id),
+        "starts_at": at(9).isoformat(),
+    }
+    assert client.post("/appointments", json=body, headers=scheduler.headers).status_code == 201
+    assert value(scrape(client), "warddesk_booking_sagas_overdue") == 0
+    # As a saga left waiting for a retry that no runner picks up looks, ten minutes later.
+    with transaction(session_factory) as session:
+        session.execute(
+            text(
+                "UPDATE booking_sagas SET status = 'running', next_attempt_at = now() - interval '10 minutes'"
+            )
+        )
+    stuck = scrape(client)
+    assert value(stuck, "warddesk_booking_sagas_overdue") == 1
+    assert value(stuck, "warddesk_booking_sagas", status="running") == 1
+
+
+def test_the_dashboard_and_alert_rules_use_only_metrics_the_server_exports(client, sign_in):  # type: ignore[no-untyped-def]
+    client.get("/wards", headers=sign_in(Role.NURSE).headers)
+    exported = {name for name, _ in scrape(client)}
+    deploy = Path(__file__).resolve().parents[3] / "deploy"
+    rules = yaml.safe_load((deploy / "prometheus" / "warddesk-alerts.yml").read_text())
+    alerts = {rule["alert"]: rule["expr"] for group in rules["groups"] for rule in group["rules"]}
+    assert {"WardDeskOutboxStuck", "WardDeskDeadLetters", "WardDeskErrorRate", "WardDeskSagaStuck"} <= set(
+        alerts
+    )
+    dashboard = json.loads((deploy / "grafana" / "warddesk-sync-server.json").read_text())
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    used = {name for expr in [*alerts.values(), *queries] for name in re.findall(r"warddesk_[a-z_]+", expr)}
+    assert used and used <= exported, sorted(used - exported)

@@ -377,6 +377,77 @@ def sync_compact() -> None:
     out.print(f"Removed {removed} expired tombstone(s) from the sync feed.")
 
 
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+@app.command("sync-health")
+def sync_health_command(
+    late_minutes: Annotated[
+        float, typer.Option(help="A booking saga this many minutes late for its next step is stuck.", min=0)
+    ] = 5,
+) -> None:
+    """Each workstation's last sync and its settled and refused changes, stuck booking sagas, dead letters.
+
+    Exits with status 2 when a saga is stuck or a message is dead-lettered (for monitoring scripts)."""
+    from sync_server.health.sync_health import sync_health
+
+    with _sessions(_database_url(_settings())) as factory, transaction(factory) as session:
+        report = sync_health(session, saga_late_seconds=late_minutes * 60)
+    table = Table(title=f"Workstations ({len(report.workstations)})")
+    for column in (
+        "workstation",
+        "user",
+        "last push",
+        "last change no.",
+        "settled",
+        "refused",
+        "last refused",
+    ):
+        table.add_column(column, no_wrap=True)
+    for desk in report.workstations:
+        table.add_row(
+            str(desk.client_id),
+            desk.username,
+            _when(desk.last_push),
+            str(desk.last_change_number),
+            str(desk.settled),
+            str(desk.refused),
+            _when(desk.last_refused),
+        )
+    out.print(table)
+    sagas = Table(title=f"Stuck booking sagas ({len(report.stuck_sagas)})")
+    for column in ("saga", "kind", "status", "step", "attempts", "due since", "last error"):
+        sagas.add_column(column)
+    for saga in report.stuck_sagas:
+        sagas.add_row(
+            str(saga.saga_id),
+            saga.kind,
+            saga.status,
+            saga.step,
+            str(saga.attempts),
+            _when(saga.next_attempt_at),
+            (saga.error or "")[:120],
+        )
+    out.print(sagas)
+    letters = Table(title=f"Dead letters ({len(report.dead_letters)})")
+    for column in ("consumer", "message", "failures", "dead since", "last error"):
+        letters.add_column(column)
+    for letter in report.dead_letters:
+        letters.add_row(
+            letter.consumer,
+            str(letter.message_id),
+            str(letter.failures),
+            _when(letter.dead_lettered_at),
+            letter.last_error[:120],
+        )
+    out.print(letters)
+    if report.dead_letters:
+        out.print("Replay dead letters with POST /admin/dead-letters/replay once their cause is fixed.")
+    if report.stuck_sagas or report.dead_letters:
+        raise typer.Exit(2)
+
+
 @app.command("restored")
 def restored(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,

@@ -14,6 +14,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 
+from desktop.store.encryption import (
+    cache_key,
+    encrypt_plain_cache,
+    is_plain_sqlite,
+    key_pragma,
+    sqlcipher_module,
+)
 from desktop.store.errors import CacheFromNewerApp
 
 if TYPE_CHECKING:
@@ -24,15 +31,34 @@ BUSY_TIMEOUT_MS = 5000
 WRITE = {"sqlite_begin": "IMMEDIATE"}
 
 
-def make_engine(path: Path) -> Engine:
-    """An engine on the cache file at `path` with WAL, foreign keys and a busy timeout on every connection."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 5})
+_FROM_KEYRING: Any = object()
+
+
+def make_engine(path: Path, *, key: str | None = _FROM_KEYRING) -> Engine:
+    """An engine on the cache file at `path` with WAL, foreign keys and a busy timeout on every connection.
+
+    The file is encrypted with SQLCipher under `key` (by default the cache's key in the OS keyring, made
+    on first use; a plain cache from an earlier version is encrypted first); `key=None` keeps it plain.
+    Raises CacheKeyMissing for an encrypted cache whose key the keyring no longer holds."""
+    if key is _FROM_KEYRING:
+        key = cache_key(path)
+    options: dict[str, Any] = {}
+    if key is not None:
+        pragma = key_pragma(key)
+        if is_plain_sqlite(path):
+            encrypt_plain_cache(path, key)
+        options["module"] = sqlcipher_module()
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 5}, **options
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own handling is broken).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        if key is not None:
+            cursor.execute(pragma)  # before anything else reads the file
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # Deleted rows are overwritten with zeros, not left readable in free space: a patient who leaves

@@ -33,6 +33,13 @@ class CacheFromNewerApp(StorageUnavailable):
         self.revision = revision
 
 
+try:
+    from sqlcipher3.dbapi2 import Error as _SQLCipherError
+
+    _SQLCIPHER_ERRORS: tuple[type[Exception], ...] = (_SQLCipherError,)
+except ImportError:
+    _SQLCIPHER_ERRORS = ()
+
 _MESSAGES = {
     "full": "The disk is full, so WardDesk cannot save your work. Free some disk space, then try again.",
     "locked": "WardDesk's local cache is in use by another program. Close other WardDesk windows and "
@@ -69,7 +76,8 @@ def environment_failure(exc: BaseException) -> StorageUnavailable | None:
         return StorageUnavailable(_MESSAGES["unreachable"], kind="unreachable")
     original = exc.orig if isinstance(exc, DBAPIError) else exc
     code = getattr(original, "sqlite_errorcode", None)
-    if not isinstance(original, sqlite3.Error) or code is None:
+    # SQLCipher's driver (the encrypted cache) has its own exception classes with the same codes.
+    if not isinstance(original, (sqlite3.Error, *_SQLCIPHER_ERRORS)) or code is None:
         return None
     kind = _KIND_BY_PRIMARY_CODE.get(code & 0xFF)
     if kind is None:

@@ -20,7 +20,7 @@ request_id: ContextVar[str | None] = ContextVar("warddesk_request_id", default=N
 workstation_id: ContextVar[str | None] = ContextVar("warddesk_workstation_id", default=None)
 saga_id: ContextVar[str | None] = ContextVar("warddesk_saga_id", default=None)
 
-_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:/() -]{1,64}")  # ids and client names ("WardDesk desktop")
 access_log = logging.getLogger("warddesk.access")
 
 

@@ -33,10 +33,10 @@ from sync_server.documents import mutations as document_mutations
 from sync_server.documents.api import router as documents_router
 from sync_server.documents.storage import DocumentStore, store_from
 from sync_server.health.api import router as health_router
-from sync_server.health.metrics import metrics_endpoint, metrics_registry
+from sync_server.health.metrics import BrokerCollector, metrics_endpoint, metrics_registry
 from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.consumers import Consumer
-from sync_server.messaging.runner import start_in_process
+from sync_server.messaging.runner import start_in_process, topology_of
 from sync_server.patient_email.consumer import appointment_emails
 from sync_server.privacy.api import router as privacy_router
 from sync_server.releases.api import router as releases_router
@@ -103,6 +103,18 @@ def _user_of(settings: Settings) -> Callable[[str], str | None]:
     return user_of
 
 
+def _broker_metrics(app: FastAPI) -> BrokerCollector | None:
+    """Queue depths of this server's consumers, when events go through RabbitMQ."""
+    settings: Settings = app.state.settings
+    if settings.amqp_url is None:
+        return None
+    topology = topology_of(settings)
+    queues = {
+        c.name: (topology.queue(c.name), topology.dead_letter_queue(c.name)) for c in app.state.consumers
+    }
+    return BrokerCollector(settings.amqp_url, queues)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -163,7 +175,7 @@ def create_app(
     # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
     app.state.sync_notifier = ChangeNotifier.for_database(url)
     install_error_handlers(app)
-    app.state.metrics = HttpMetrics(metrics_registry(app.state.session_factory))
+    app.state.metrics = HttpMetrics(metrics_registry(app.state.session_factory, broker=_broker_metrics(app)))
     # Last added runs first: proxy trust settles the client's address before anything uses it.
     # The local document store's uploads are limited by the documents' own size limit instead.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, exempt=("/documents/blobs/",))

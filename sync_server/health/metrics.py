@@ -89,9 +89,57 @@ class DatabaseCollector(Collector):
         )
 
 
-def metrics_registry(session_factory: sessionmaker[Session]) -> CollectorRegistry:
+class BrokerCollector(Collector):
+    """Consumer lag and dead letters as RabbitMQ holds them: the depth of each consumer's queue and of its
+    dead-letter queue, asked of the broker (passively: nothing is declared) at scrape time."""
+
+    def __init__(self, amqp_url: str, queues: dict[str, tuple[str, str]], *, timeout: float = 2.0) -> None:
+        """`queues`: consumer name -> (its queue, its dead-letter queue)."""
+        self.amqp_url = amqp_url
+        self.queues = queues
+        self.timeout = timeout
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        import pika
+        import pika.exceptions
+
+        up = GaugeMetricFamily("warddesk_broker_up", "Whether RabbitMQ answered this scrape.")
+        depth = GaugeMetricFamily(
+            "warddesk_queue_messages",
+            "Messages waiting in a consumer's queue (its lag) or in its dead-letter queue.",
+            labels=["consumer", "queue"],
+        )
+        parameters = pika.URLParameters(self.amqp_url)
+        parameters.socket_timeout = parameters.blocked_connection_timeout = self.timeout
+        parameters.connection_attempts = 1
+        try:
+            with pika.BlockingConnection(parameters) as connection:
+                for consumer, (queue, dead_letters) in sorted(self.queues.items()):
+                    for kind, name in (("main", queue), ("dead_letter", dead_letters)):
+                        channel = connection.channel()
+                        try:
+                            answer = channel.queue_declare(name, passive=True)
+                            depth.add_metric([consumer, kind], answer.method.message_count)
+                            channel.close()
+                        except pika.exceptions.ChannelClosedByBroker:
+                            pass  # not declared yet: no consumer has started
+        except (pika.exceptions.AMQPError, OSError) as exc:
+            log.warning("metrics: RabbitMQ did not answer (%s)", type(exc).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield depth
+
+
+def metrics_registry(
+    session_factory: sessionmaker[Session], *, broker: BrokerCollector | None = None
+) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(session_factory))
+    if broker is not None:
+        registry.register(broker)
     return registry
 
 

@@ -11,7 +11,8 @@ from fastapi.responses import FileResponse
 
 from shared.documents import RegisterDocument
 from shared.errors import ErrorCode
-from sync_server.auth.deps import CurrentActor
+from shared.roles import Role
+from sync_server.auth.deps import Actor, require
 from sync_server.core.clock import Now
 from sync_server.core.context import Client, DbSession, SettingsDep
 from sync_server.core.errors import AppError, NotFound, PayloadTooLarge
@@ -39,8 +40,12 @@ async def get_store(request: Request) -> DocumentStore:
 Store = Annotated[DocumentStore, Depends(get_store)]
 
 
+# Lab reports are clinical: only the patient's carers (which patients: the scope rule, in the service).
+Carer = Annotated[Actor, Depends(require(Role.NURSE, Role.DOCTOR))]
+
+
 def _service(
-    session: DbSession, actor: CurrentActor, client: Client, now: Now, store: Store, settings: SettingsDep
+    session: DbSession, actor: Carer, client: Client, now: Now, store: Store, settings: SettingsDep
 ) -> DocumentService:
     return DocumentService(session, actor=actor, client=client, now=now, store=store, settings=settings)
 

@@ -33,6 +33,8 @@ from tests.conftest import PASSWORD
 from tests.conftest import make_test_settings as make_settings
 
 PUBLIC = "public"
+# No sign-in: the link's signature is the permission (a bad one: 403 link_expired).
+SIGNED_LINK = "signed link"
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 CLINICAL = frozenset({Role.DOCTOR, Role.NURSE, Role.SCHEDULER, Role.ADMIN})  # who sees patients
@@ -43,6 +45,7 @@ CALENDAR_KEEPERS = frozenset({Role.ADMIN, Role.SCHEDULER, Role.DOCTOR})
 UNDOERS = frozenset({Role.SCHEDULER, Role.ADMIN})
 TICKET_READERS = frozenset({Role.NURSE, Role.PHARMACIST, Role.ADMIN})  # a nurse only her wards' tickets
 NURSES = frozenset({Role.NURSE})
+CARERS = frozenset({Role.NURSE, Role.DOCTOR})
 PHARMACY = frozenset({Role.PHARMACIST})
 
 ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
@@ -75,6 +78,17 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/patients"): PATIENT_WRITERS,
     ("PATCH", "/patients/{patient_id}"): PATIENT_WRITERS,
     ("POST", "/patients/{patient_id}/break-glass"): frozenset({Role.DOCTOR}),
+    # Lab reports and exam results: the patient's carers (which patients: the scope rule, tested there).
+    ("GET", "/patients/{patient_id}/documents"): CARERS,
+    ("POST", "/patients/{patient_id}/documents"): CARERS,
+    ("GET", "/appointments/{appointment_id}/documents"): CARERS,
+    ("GET", "/documents/{document_id}"): CARERS,
+    ("POST", "/documents/{document_id}/complete"): CARERS,
+    ("POST", "/documents/{document_id}/open"): CARERS,
+    ("POST", "/documents/{document_id}/entered-in-error"): CARERS,
+    # The local store's expiring links: the signed token in the path is the permission.
+    ("GET", "/documents/blobs/{token}"): SIGNED_LINK,
+    ("PUT", "/documents/blobs/{token}"): SIGNED_LINK,
     ("GET", "/formulary"): EVERYONE,
     ("GET", "/formulary/{code}"): EVERYONE,
     ("POST", "/formulary"): FORMULARY_WRITERS,
@@ -195,6 +209,8 @@ def records(session_factory: sessionmaker[Session], ward: Ward, doctor: Doctor) 
         "appointment_id": uuid.uuid4(),  # none exists: the allowed roles get 404, never 403
         "saga_id": uuid.uuid4(),
         "ticket_id": uuid.uuid4(),  # none exists: the allowed roles get 404
+        "document_id": uuid.uuid4(),  # none exists: the allowed roles get 404
+        "token": "not-a-signed-link",
         "notification_id": uuid.uuid4(),
     }
     return Records({name: str(value) for name, value in ids.items()}, patient.id, doctor.id, ward.id)
@@ -346,6 +362,13 @@ def test_each_role_gets_exactly_the_access_the_table_grants(client, people, reco
     wrong: list[str] = []
 
     anonymous = call(client, method, path, records, {})
+    if allowed == SIGNED_LINK:
+        for headers in [{}] + [people(role) for role in Role]:
+            answer = call(client, method, path, records, headers)
+            if answer.status_code != 403 or answer.json()["error"]["code"] != "link_expired":
+                wrong.append(f"a forged link was not refused: {answer.status_code} {answer.text[:200]}")
+        assert not wrong, f"{method} {path}:\n" + "\n".join(wrong)
+        return
     if allowed == PUBLIC:
         if anonymous.status_code in (401, 403) or anonymous.status_code >= 500:
             wrong.append(f"anonymous: {anonymous.status_code} {anonymous.text[:200]}")

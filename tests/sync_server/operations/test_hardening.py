@@ -9,10 +9,13 @@ import secrets
 import httpx
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from shared.roles import Role
 from sync_server.app import create_app
+from sync_server.audit.models import AuditEntry
 from sync_server.core.config import Settings
+from sync_server.core.db import transaction
 from tests.conftest import make_test_settings
 from tests.sync_server.operations.conftest import served
 
@@ -123,3 +126,7 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(  # type: ignore[
     codes = [a.json()["error"]["code"] for a in answers]
     assert ("login_rate_limited" in codes) is locked_out, codes
     assert all("server" not in a.headers for a in answers)
+    # The audit log records the same address the lockout counted.
+    with transaction(session_factory) as session:
+        audited = set(session.scalars(select(AuditEntry.client_address)))
+    assert audited == ({"127.0.0.1"} if locked_out else {f"203.0.113.{n}" for n in range(4)})

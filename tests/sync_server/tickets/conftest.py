@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.roles import Role
 from shared.tickets import TicketAction
-from sync_server.staff_notifications.models import Notification
 from sync_server.auth.deps import Actor
 from sync_server.auth.models import User
 from sync_server.core.context import ClientInfo
 from sync_server.core.db import transaction
 from sync_server.core.outbox import OutboxMessage
 from sync_server.directory.models import Medication, Ward
+from sync_server.staff_notifications.models import Notification
 from sync_server.tickets.service import TicketService, ticket_record
 
 CLIENT = ClientInfo(address="127.0.0.1", name="ticket-tests")

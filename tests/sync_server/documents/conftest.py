@@ -73,7 +73,10 @@ def s3_client(moto_endpoint: str) -> Any:
         aws_secret_access_key="testing",
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass  # moto's backends are per process: another suite's moto server of this run made it already
     return client
 
 

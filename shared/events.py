@@ -28,6 +28,15 @@ class EventType(StrEnum):
     TICKET_PARTIALLY_DISPATCHED = "ticket.partially_dispatched"
     TICKET_RECEIVED = "ticket.received"
     TICKET_CLOSED = "ticket.closed"
+    # The patient's history (issue 13): attendance, documents, doctors' notes and payments.
+    APPOINTMENT_ATTENDED = "appointment.attended"
+    APPOINTMENT_MISSED = "appointment.missed"
+    DOCUMENT_ADDED = "document.added"
+    DOCUMENT_ENTERED_IN_ERROR = "document.entered_in_error"
+    NOTE_ADDED = "history.note_added"
+    NOTE_AMENDED = "history.note_amended"
+    PAYMENT_RECORDED = "payment.recorded"
+    PAYMENT_REFUNDED = "payment.refunded"
 
 
 class EventEnvelope(BaseModel):

@@ -33,6 +33,7 @@ REFERENCE = "reference"  # wards, rooms, doctors, medications, availability: eve
 PATIENTS = "patients"  # every patient at the booking level: the front desk
 CALENDAR = "calendar"  # every appointment at the booking level: the front desk
 PHARMACY = "pharmacy"  # every submitted refill ticket
+DESK = "desk"  # the payments ledger with amounts: the front desk (schedulers record, admins report)
 
 
 def ward(ward_id: uuid.UUID) -> str:
@@ -118,7 +119,7 @@ def audiences_of(reader: Reader) -> frozenset[str]:
     elif reader.role is Role.PHARMACIST:
         found.add(PHARMACY)
     elif reader.role in BOOKING_ROLES:
-        found.update((PATIENTS, CALENDAR))
+        found.update((PATIENTS, CALENDAR, DESK))
     return frozenset(found)
 
 

@@ -63,6 +63,8 @@ class Entity(StrEnum):
     TICKET = "ticket"
     NOTIFICATION = "notification"
     DOCUMENT = "document"  # a patient's lab report or exam result (metadata; bytes by link)
+    HISTORY_ENTRY = "history_entry"  # one entry of a patient's history timeline (shared/history.py)
+    PAYMENT = "payment"  # one payment or refund of the desk's ledger (shared/payments.py); desk only
 
 
 class MutationName(StrEnum):
@@ -84,6 +86,10 @@ class MutationName(StrEnum):
     NOTIFICATION_READ = "notification.read"
     DOCUMENT_REGISTER = "document.register"
     DOCUMENT_ENTERED_IN_ERROR = "document.entered_in_error"
+    HISTORY_NOTE_ADD = "history.note_add"
+    HISTORY_NOTE_AMEND = "history.note_amend"
+    PAYMENT_RECORD = "payment.record"
+    PAYMENT_REFUND = "payment.refund"
 
 
 class Mutation(BaseModel):

@@ -50,7 +50,7 @@ class HistoryEntry(BaseModel):
     occurred_at: datetime
     title: str
     summary: str = ""
-    subject_id: str | None = Field(default=None, description="Appointment, ticket, document, note or payment id")
+    subject_id: str | None = Field(default=None, description="What it is about (its id)")
     author_id: uuid.UUID | None = None
     author_name: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)

@@ -61,6 +61,8 @@ from desktop.store.paths import cache_path
 from shared import booking
 from shared.booking import AppointmentStatus
 from shared.documents import MarkEnteredInError, RegisterDocument
+from shared.history import AddNote, AmendNote
+from shared.payments import RecordPayment, RefundPayment
 from shared.protocol import (
     MAX_PUSH_BATCH,
     Change,
@@ -93,6 +95,10 @@ PAYLOAD_MODELS: dict[MutationName, type[BaseModel]] = {
     MutationName.NOTIFICATION_READ: _NoPayload,
     MutationName.DOCUMENT_REGISTER: RegisterDocument,
     MutationName.DOCUMENT_ENTERED_IN_ERROR: MarkEnteredInError,
+    MutationName.HISTORY_NOTE_ADD: AddNote,
+    MutationName.HISTORY_NOTE_AMEND: AmendNote,
+    MutationName.PAYMENT_RECORD: RecordPayment,
+    MutationName.PAYMENT_REFUND: RefundPayment,
 }
 assert set(PAYLOAD_MODELS) == set(MutationName), "every mutation needs a payload model"
 assert set(PAYLOADS) == set(TicketAction)

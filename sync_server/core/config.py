@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "warddesk-development-secret-do-not-use-in-production"
@@ -128,6 +129,21 @@ class Settings(BaseSettings):
     documents_max_mb: int = Field(default=50, ge=1, le=5000)
     documents_part_mb: int = Field(default=8, ge=5, le=512, description="Multipart part size")
     documents_link_minutes: int = Field(default=5, ge=1, le=60, description="Lifetime of document links")
+    # Payments at the desk (sync_server/payments): the receipts' heading and the zone a cash day is in.
+    hospital_name: str = Field(default="WardDesk Hospital", min_length=1, max_length=120)
+    hospital_time_zone: str = Field(
+        default="Europe/Lisbon",
+        description="IANA zone of the hospital: a cash report's day starts at its midnight",
+    )
+
+    @field_validator("hospital_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as America/Sao_Paulo") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

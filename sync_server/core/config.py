@@ -26,6 +26,11 @@ class MailTransport(StrEnum):
     FILES = "files"
 
 
+class HistoryStoreKind(StrEnum):
+    POSTGRES = "postgres"  # the server's own database (the demo)
+    DYNAMODB = "dynamodb"  # Amazon DynamoDB (ADR 006), or a compatible endpoint
+
+
 class LogFormat(StrEnum):
     JSON = "json"  # one JSON object a line, for the log shipper
     TEXT = "text"
@@ -129,6 +134,11 @@ class Settings(BaseSettings):
     documents_max_mb: int = Field(default=50, ge=1, le=5000)
     documents_part_mb: int = Field(default=8, ge=5, le=512, description="Multipart part size")
     documents_link_minutes: int = Field(default=5, ge=1, le=60, description="Lifetime of document links")
+    # The patient's history (sync_server/history): a PostgreSQL table, or DynamoDB when asked for.
+    history_store: HistoryStoreKind = HistoryStoreKind.POSTGRES
+    history_table: str = Field(default="warddesk-history", min_length=3, max_length=255)
+    history_region: str = "eu-west-1"
+    history_endpoint_url: str | None = Field(default=None, description="A DynamoDB-compatible endpoint")
     # Payments at the desk (sync_server/payments): the receipts' heading and the zone a cash day is in.
     hospital_name: str = Field(default="WardDesk Hospital", min_length=1, max_length=120)
     hospital_time_zone: str = Field(

@@ -37,9 +37,13 @@ def money(value: Decimal | str | int) -> Decimal:
     """An exact amount with two places; floats are refused (0.1 + 0.2 is not money)."""
     if isinstance(value, float):
         raise TypeError("money is never a float: send a decimal string such as '150.00'")
-    amount = Decimal(value)
-    if amount != amount.quantize(CENT):
-        raise ValueError("an amount has at most two decimal places")
+    try:
+        amount = Decimal(value)
+        exact = amount.is_finite() and amount == amount.quantize(CENT)
+    except (ArithmeticError, ValueError):  # not a number, or too large to have cents
+        raise ValueError(f"{value!r} is not an amount such as '150.00'") from None
+    if not exact:
+        raise ValueError("an amount is a finite number with at most two decimal places")
     return amount.quantize(CENT)
 
 
@@ -107,6 +111,10 @@ class LedgerEntry(BaseModel):
     recorded_at: datetime
     reason: str | None = None
     refunded: Decimal = Decimal("0.00")
+    receipt_number: str | None = Field(default=None, description="Printed on the receipt, e.g. R-000042")
+    refund_due: bool = Field(
+        default=False, description="A payment whose appointment was cancelled and not yet wholly refunded"
+    )
 
 
 class Fee(BaseModel):

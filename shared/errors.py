@@ -41,6 +41,10 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     DOCUMENT_INTEGRITY = "document_integrity"
     LINK_EXPIRED = "link_expired"
+    # Payments at the desk (issue 13)
+    ALREADY_PAID = "already_paid"
+    REFUND_EXCEEDS_PAYMENT = "refund_exceeds_payment"
+    APPOINTMENT_NOT_PAYABLE = "appointment_not_payable"
 
 
 class ErrorDetail(BaseModel):

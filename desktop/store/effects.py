@@ -188,6 +188,14 @@ def _read(change: PendingChange, record: Record | None, target_id: str, lookup: 
     return record
 
 
+def _shown_apart(
+    change: PendingChange, record: Record | None, target_id: str, lookup: Lookup
+) -> Record | None:
+    """Notes and payments waiting to sync are shown from the outbox itself (desktop/store/history.py,
+    payments.py): the cached record is unchanged until the server's is pulled."""
+    return record
+
+
 _EFFECTS: dict[MutationName, Effect] = {
     MutationName.TICKET_SUBMIT: _submit,
     MutationName.TICKET_EDIT: _edit,
@@ -203,4 +211,8 @@ _EFFECTS: dict[MutationName, Effect] = {
     MutationName.APPOINTMENT_CANCEL: _status("cancelled", reason_field="cancel_reason"),
     MutationName.APPOINTMENT_ATTENDANCE: _attendance,
     MutationName.NOTIFICATION_READ: _read,
+    MutationName.HISTORY_NOTE_ADD: _shown_apart,
+    MutationName.HISTORY_NOTE_AMEND: _shown_apart,
+    MutationName.PAYMENT_RECORD: _shown_apart,
+    MutationName.PAYMENT_REFUND: _shown_apart,
 }

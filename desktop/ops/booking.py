@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from desktop.ops.calendar import AppointmentItem, DoctorColumn, OpenWindow
 from desktop.store import CachedRecord, LocalStore
-from desktop.store.local_store import OutboxEntry
+from desktop.store.outbox import OutboxEntry
 from desktop.store.mutations import (
     queue_appointment_attendance,
     queue_appointment_book,

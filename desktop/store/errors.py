@@ -83,3 +83,7 @@ def environment_failure(exc: BaseException) -> StorageUnavailable | None:
     if kind is None:
         return None
     return StorageUnavailable(_MESSAGES[kind], kind=kind)
+
+
+class NotFound(LookupError):
+    """The draft or outbox entry the caller named is not in the cache (or not in the expected state)."""

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from desktop.store import LocalStore, PulledRows, StorageUnavailable
-from desktop.store.local_store import ServerRestore
+from desktop.store.server_restore import ServerRestore
 from desktop.sync.backoff import Backoff
 from desktop.sync.client import (
     Offline,

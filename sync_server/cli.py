@@ -574,6 +574,30 @@ def worker() -> None:
     run_worker(settings, consumers_of(settings))
 
 
+@app.command("messaging-migrate-queues")
+def messaging_migrate_queues() -> None:
+    """Make WardDesk's RabbitMQ queues quorum queues, keeping their messages (run once, workers stopped).
+
+    Needed when the broker holds classic queues of an older WardDesk: the workers then log that a queue
+    "exists as a classic queue" and wait. Safe to run again; queues already quorum are left alone."""
+    from sync_server.app import consumers_of
+    from sync_server.messaging.consumers import subscription
+    from sync_server.messaging.quorum import migrate_to_quorum
+    from sync_server.messaging.runner import topology_of
+
+    settings = _settings()
+    if settings.amqp_url is None:
+        _fail("WARDDESK_AMQP_URL is not set: there is no broker to migrate")
+    migrated = migrate_to_quorum(
+        settings.amqp_url,
+        topology=topology_of(settings),
+        subscriptions=[subscription(c) for c in consumers_of(settings)],
+    )
+    for queue in migrated:
+        out.print(f"{queue.queue}: now a quorum queue ({queue.messages} message(s) carried over)")
+    out.print(f"{len(migrated)} queue(s) migrated; every WardDesk queue is a quorum queue.")
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the `warddesk-server` script."""
     return app(args=argv)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from shared.documents import CONTENT_TYPES, SNIFF_BYTES, DocumentStatus, RegisterDocument, sniff_content_type
 from shared.errors import ErrorCode
+from shared.events import EventType
 from shared.privacy import CARE_ROLES, Access
 from sync_server.audit import service as audit
 from sync_server.auth.deps import Actor
@@ -31,6 +32,7 @@ from sync_server.core.errors import (
     PayloadTooLarge,
     PermissionDenied,
 )
+from sync_server.core.outbox import emit
 from sync_server.documents import repository
 from sync_server.documents.feed import record_document
 from sync_server.documents.models import Document
@@ -230,6 +232,7 @@ class DocumentService:
         self.session.flush()
         record_document(self.session, document, now=self.now)
         self._audit("document.upload", document, size_bytes=document.size_bytes)
+        self._announce(EventType.DOCUMENT_ADDED, document)
         return document
 
     def _reject(self, document: Document, reason: str) -> None:
@@ -256,7 +259,30 @@ class DocumentService:
         self.session.flush()
         record_document(self.session, document, now=self.now)
         self._audit("document.entered_in_error", document, reason=reason)
+        self._announce(EventType.DOCUMENT_ENTERED_IN_ERROR, document)
         return document
+
+    def _announce(self, event: EventType, document: Document) -> None:
+        """The document.* event (the patient's history), in this transaction."""
+        marked = document.status == DocumentStatus.ENTERED_IN_ERROR
+        emit(
+            self.session,
+            event_type=event.value,
+            aggregate_type="document",
+            aggregate_id=document.id,
+            payload={
+                "document_id": str(document.id),
+                "patient_id": str(document.patient_id),
+                "appointment_id": str(document.appointment_id) if document.appointment_id else None,
+                "kind": document.kind,
+                "title": document.title,
+                "filename": document.filename,
+                "content_type": document.content_type,
+                "uploaded_by": str(document.uploaded_by),
+                "marked_by": str(document.marked_by) if marked and document.marked_by else None,
+                "reason": document.status_reason if marked else None,
+            },
+        )
 
     def _audit(self, action: str, document: Document, **details: object) -> None:
         audit.record(

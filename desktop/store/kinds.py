@@ -40,7 +40,8 @@ assert set(PAYLOADS) == set(TicketAction)
 
 
 def entity_of(name: MutationName) -> Entity:
-    return Entity(name.value.split(".", 1)[0])
+    prefix = name.value.split(".", 1)[0]
+    return Entity.HISTORY_ENTRY if prefix == "history" else Entity(prefix)  # history.note_*: a timeline entry
 
 
 # The columns the screens filter on, copied out of the record: (column, kind) per entity. "time" columns

@@ -78,8 +78,9 @@ def render_booking(output: Path, *, language: str, locale: QLocale) -> list[Path
     import uuid
     from datetime import time
 
-    from desktop.ops.booking import PatientIndex, PatientMatch, RoomChoice
     from desktop.ops.calendar import local_instant
+    from desktop.ops.calendar_query import RoomChoice
+    from desktop.ops.patient_search import PatientIndex, PatientMatch
     from desktop.ui.calendar.booking_dialog import BookingDialog
     from desktop.ui.calendar.demo import DOCTORS, PATIENTS
 

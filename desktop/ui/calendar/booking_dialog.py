@@ -37,8 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ops.booking import PatientIndex, PatientMatch, RoomChoice
 from desktop.ops.calendar import AppointmentItem, DoctorColumn, local_instant
+from desktop.ops.calendar_query import RoomChoice
+from desktop.ops.patient_search import PatientIndex, PatientMatch
 from desktop.ui.dates import birth_date_with_age, date_format
 
 _Index = QModelIndex | QPersistentModelIndex

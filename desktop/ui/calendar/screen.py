@@ -32,18 +32,11 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from desktop.ops.background import Op
-from desktop.ops.booking import (
-    AppointmentDetails,
-    BookingDesk,
-    BookingRefused,
-    CalendarRights,
-    DoctorEntry,
-    PatientIndex,
-    RoomChoice,
-    StoreCalendarQuery,
-)
+from desktop.ops.booking import AppointmentDetails, BookingDesk, BookingRefused, CalendarRights
 from desktop.ops.calendar import CalendarSnapshot
+from desktop.ops.calendar_query import DoctorEntry, RoomChoice, StoreCalendarQuery
 from desktop.ops.export import day_list, export_ics
+from desktop.ops.patient_search import PatientIndex
 from desktop.ops.session import DesktopContext
 from desktop.store import StorageUnavailable
 from desktop.sync import Connection, SyncStatus

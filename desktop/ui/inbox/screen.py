@@ -40,20 +40,17 @@ from PySide6.QtWidgets import (
 
 from desktop.ops.background import Op
 from desktop.ops.booking import BookingRefused, CalendarRights
-from desktop.ops.session import DesktopContext
-from desktop.ops.tickets import (
+from desktop.ops.inbox import (
     InboxItem,
-    TicketDraft,
     book_offered_time,
     dismiss,
-    drafts,
     edit_and_resend,
-    formulary,
     inbox_items,
     keep_mine,
     take_theirs,
-    ward_names,
 )
+from desktop.ops.session import DesktopContext
+from desktop.ops.tickets import TicketDraft, drafts, formulary, ward_names
 from desktop.store import OutboxEntry
 from desktop.ui.calendar.appointment_dialogs import format_when
 from desktop.ui.calendar.screen import refused_text

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from desktop.ops.booking import BookingDesk, BookingRefused, CalendarRights, PatientIndex, PatientMatch
-from desktop.ops.booking import StoreCalendarQuery as Query
+from desktop.ops.booking import BookingDesk, BookingRefused, CalendarRights
+from desktop.ops.calendar_query import StoreCalendarQuery as Query
 from desktop.ops.export import calendar_ics, day_list, export_ics
+from desktop.ops.patient_search import PatientIndex, PatientMatch
 from shared.booking import AppointmentStatus
 from shared.protocol import Entity, MutationName
 from shared.roles import Role

@@ -11,8 +11,8 @@ from icalendar import Calendar
 from PySide6.QtCore import QLocale, Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.ops.booking import PatientIndex, PatientMatch
 from desktop.ops.calendar import AppointmentItem
+from desktop.ops.patient_search import PatientIndex, PatientMatch
 from desktop.sync import Connection, SyncStatus
 from desktop.ui.calendar.appointment_dialogs import AppointmentDetailsDialog, CancelDialog, RescheduleDialog
 from desktop.ui.calendar.booking_dialog import BookingDialog, PatientSearchModel

@@ -26,7 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.ops.background import Executors
-from desktop.ops.booking import BookingDesk, CalendarRights, StoreCalendarQuery
+from desktop.ops.booking import BookingDesk, CalendarRights
+from desktop.ops.calendar_query import StoreCalendarQuery
 from desktop.ops.session import DesktopContext, DesktopSession, SyncRunner, TokenVault, sign_in
 from desktop.sync import Connection
 from desktop.ui.calendar.appointment_dialogs import AppointmentDetailsDialog

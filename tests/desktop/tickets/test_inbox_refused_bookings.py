@@ -11,7 +11,8 @@ from PySide6.QtCore import QLocale
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from desktop.ops.booking import BookingDesk, CalendarRights, StoreCalendarQuery
+from desktop.ops.booking import BookingDesk, CalendarRights
+from desktop.ops.calendar_query import StoreCalendarQuery
 from desktop.ops.session import SignedInUser
 from desktop.store import LocalStore
 from desktop.ui.inbox.screen import InboxScreen

@@ -8,6 +8,7 @@ from sync_server.core.db import Base
 from sync_server.directory import models as _directory  # noqa: F401
 from sync_server.documents import models as _documents  # noqa: F401
 from sync_server.feed import models as _feed  # noqa: F401
+from sync_server.history import models as _history  # noqa: F401
 from sync_server.messaging import models as _messaging  # noqa: F401
 from sync_server.patient_email import models as _notifications  # noqa: F401
 from sync_server.privacy import models as _privacy  # noqa: F401

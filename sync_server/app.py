@@ -34,6 +34,11 @@ from sync_server.documents.api import router as documents_router
 from sync_server.documents.storage import DocumentStore, store_from
 from sync_server.health.api import router as health_router
 from sync_server.health.metrics import BrokerCollector, metrics_endpoint, metrics_registry
+from sync_server.history import mutations as history_mutations
+from sync_server.history.api import router as history_router
+from sync_server.history.consumer import HistoryProjector
+from sync_server.history.store import HistoryStore
+from sync_server.history.store import store_from as history_store_from
 from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.consumers import Consumer
 from sync_server.messaging.runner import start_in_process, topology_of
@@ -70,14 +75,22 @@ def _telemetry(settings: Settings) -> TelemetryConfig:
     }
 
 
-def consumers_of(settings: Settings) -> list[Consumer]:
+def consumers_of(
+    settings: Settings, *, history: HistoryStore | None = None, clock: Clock = system_clock
+) -> list[Consumer]:
     """Every consumer of events this server runs (wired here, the composition root, so the messaging
-    machinery knows no domain)."""
-    return [appointment_emails(settings)]
+    machinery knows no domain). `history`: the patient history's store (default: the settings')."""
+    history = history or history_store_from(settings)
+    return [appointment_emails(settings), HistoryProjector(history, clock=clock)]
 
 
 def mutation_handlers(
-    saga_engine: SagaEngine, *, documents: DocumentStore, settings: Settings, clock: Clock
+    saga_engine: SagaEngine,
+    *,
+    documents: DocumentStore,
+    settings: Settings,
+    clock: Clock,
+    history: HistoryStore | None = None,
 ) -> MutationHandlers:
     """What the sync push does with each change a desktop queues: each domain registers its own."""
     return {
@@ -85,6 +98,7 @@ def mutation_handlers(
         **booking_mutations.handlers(saga_engine),
         **staff_notification_mutations.HANDLERS,
         **document_mutations.handlers(documents, settings, clock),
+        **history_mutations.handlers(history or history_store_from(settings), clock),
     }
 
 
@@ -168,10 +182,16 @@ def create_app(
     app.state.saga_engine = SagaEngine(settings)
     # Lab reports and exam results: S3 when a bucket is configured, else a local folder.
     app.state.document_store = store_from(settings)
+    # The patient's history: PostgreSQL, or DynamoDB (its table made when missing).
+    app.state.history_store = history_store_from(settings)
     app.state.mutation_handlers = mutation_handlers(
-        app.state.saga_engine, documents=app.state.document_store, settings=settings, clock=clock
+        app.state.saga_engine,
+        documents=app.state.document_store,
+        settings=settings,
+        clock=clock,
+        history=app.state.history_store,
     )
-    app.state.consumers = consumers_of(settings)
+    app.state.consumers = consumers_of(settings, history=app.state.history_store, clock=clock)
     # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
     app.state.sync_notifier = ChangeNotifier.for_database(url)
     install_error_handlers(app)
@@ -201,6 +221,7 @@ def create_app(
         booking_router,
         tickets_router,
         documents_router,
+        history_router,
         staff_notifications_router,
         sync_router,
         releases_router,

@@ -489,8 +489,9 @@ def record_attendance(
     previous = appointment.status
     move(appointment, status)
     _flush(session, appointment)
-    # No event for this (nobody outside is told), but every desktop showing the calendar must see it.
-    sync_appointments.record_appointment(session, appointment)
+    # The patient's history records it (issue 13); emit_event also puts it on the calendars' feed.
+    event = EventType.APPOINTMENT_ATTENDED if status == S.COMPLETED else EventType.APPOINTMENT_MISSED
+    emit_event(session, event, appointment, people_of(session, appointment), recorded_by=str(actor.user_id))
     audit.record(
         session,
         actor=actor,

@@ -282,6 +282,12 @@ class SyncClient:
         answer = self._send("GET", "/sync/pull", params=params, read_timeout=self._timeout + wait)
         return read_pull_response(answer.content)
 
+    def fetch(self, path: str, *, params: dict[str, Any] | None = None) -> httpx.Response:
+        """GET a file the server makes (a receipt, a cash report), with the session's token and retries.
+
+        Raises Offline, ServerUnavailable, SignInRequired, RequestRefused (its code and message)."""
+        return self._send("GET", path, params=params)
+
     def _send(
         self,
         method: str,

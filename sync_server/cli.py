@@ -377,6 +377,29 @@ def sync_compact() -> None:
     out.print(f"Removed {removed} expired tombstone(s) from the sync feed.")
 
 
+history_app = typer.Typer(help="The patient's history (a projection of the events that name a patient).")
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("rebuild")
+def history_rebuild() -> None:
+    """Replay the outbox's events, oldest first, into an EMPTY history store (WARDDESK_HISTORY_STORE:
+    the PostgreSQL table, or DynamoDB's table, made when missing). Refuses a store that holds entries."""
+    from sync_server.history.rebuild import StoreNotEmpty, rebuild
+    from sync_server.history.store import store_from
+
+    settings = _settings()
+    with _sessions(_database_url(settings)) as factory:
+        try:
+            done = rebuild(factory, store_from(settings))
+        except StoreNotEmpty as exc:
+            _fail(str(exc))
+    out.print(
+        f"Replayed {done.events} event(s): {done.entries} history entr(y/ies) written, "
+        f"{done.unusable} unusable event(s) skipped."
+    )
+
+
 def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 

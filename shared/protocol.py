@@ -47,6 +47,12 @@ MAX_LONG_POLL_SECONDS = 30
 # only for desktops that name them (older desktops refuse fields they do not know).
 FEATURES_HEADER = "X-WardDesk-Features"
 FEATURE_SERVER_EPOCH = "server-epoch"
+# What a desktop says about itself on every sync request, for the admin's sync-health view: its release
+# version, the workstation's name and how many changes wait in its queue. Optional; a bad value is ignored.
+DESKTOP_VERSION_HEADER = "X-WardDesk-Version"
+WORKSTATION_HEADER = "X-WardDesk-Workstation"
+QUEUED_CHANGES_HEADER = "X-WardDesk-Queued"
+MAX_WORKSTATION_LENGTH = 100
 MAX_SERVER_EPOCH_LENGTH = 200
 
 

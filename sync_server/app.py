@@ -32,6 +32,7 @@ from sync_server.directory.scope_refresher import start_scope_refresher
 from sync_server.documents import mutations as document_mutations
 from sync_server.documents.api import router as documents_router
 from sync_server.documents.storage import DocumentStore, store_from
+from sync_server.health.admin import router as sync_health_router
 from sync_server.health.api import router as health_router
 from sync_server.health.metrics import BrokerCollector, metrics_endpoint, metrics_registry
 from sync_server.history import mutations as history_mutations
@@ -43,6 +44,8 @@ from sync_server.messaging.api import router as dead_letters_router
 from sync_server.messaging.consumers import Consumer
 from sync_server.messaging.runner import start_in_process, topology_of
 from sync_server.patient_email.consumer import appointment_emails
+from sync_server.payments import mutations as payment_mutations
+from sync_server.payments.api import router as payments_router
 from sync_server.privacy.api import router as privacy_router
 from sync_server.releases.api import router as releases_router
 from sync_server.staff_notifications import mutations as staff_notification_mutations
@@ -99,6 +102,7 @@ def mutation_handlers(
         **staff_notification_mutations.HANDLERS,
         **document_mutations.handlers(documents, settings, clock),
         **history_mutations.handlers(history or history_store_from(settings), clock),
+        **payment_mutations.handlers(settings, clock),
     }
 
 
@@ -218,10 +222,12 @@ def create_app(
         privacy_router,
         audit_router,
         dead_letters_router,
+        sync_health_router,
         booking_router,
         tickets_router,
         documents_router,
         history_router,
+        payments_router,
         staff_notifications_router,
         sync_router,
         releases_router,

@@ -1,5 +1,7 @@
-"""What an admin asks when desktops misbehave: when each workstation last synced, how many of its changes
-were settled and refused, which booking sagas are stuck, which messages were dead-lettered.
+"""What an admin asks when desktops misbehave: when each workstation last synced and on which version,
+how many of its changes were settled, refused and in conflict, how many it still has queued (as it last
+said), which booking sagas are stuck, how far behind the outbox is, which messages were dead-lettered.
+One report for both front ends: `warddesk-server sync-health` and GET /admin/sync-health.
 
 Read-only queries over the sync, booking and messaging tables (plain SQL: this package imports no
 domain)."""
@@ -24,6 +26,15 @@ class Workstation:
     settled: int
     refused: int
     last_refused: datetime | None
+    conflicts: int
+    last_pull: datetime | None
+    desktop_version: str | None
+    workstation: str | None
+    queued_changes: int | None
+
+    @property
+    def last_sync(self) -> datetime | None:
+        return max((t for t in (self.last_push, self.last_pull) if t is not None), default=None)
 
 
 @dataclass(frozen=True)
@@ -47,10 +58,17 @@ class DeadLetter:
 
 
 @dataclass(frozen=True)
+class Outbox:
+    backlog: int  # rows not yet published
+    oldest_age_seconds: float  # of the oldest unpublished row (0 when none)
+
+
+@dataclass(frozen=True)
 class SyncHealth:
     workstations: list[Workstation]
     stuck_sagas: list[StuckSaga]
     dead_letters: list[DeadLetter]
+    outbox: Outbox
 
 
 _WORKSTATIONS = text(
@@ -58,20 +76,23 @@ _WORKSTATIONS = text(
     SELECT c.client_id, u.username, c.created_at AS first_seen, c.last_push_at AS last_push,
            c.last_mutation_id AS last_change_number,
            count(r.mutation_id) AS settled,
-           count(r.mutation_id) FILTER (WHERE r.result->>'status' IN ('rejected', 'conflict')) AS refused,
-           max(r.settled_at) FILTER (WHERE r.result->>'status' IN ('rejected', 'conflict')) AS last_refused
+           count(r.mutation_id) FILTER (WHERE r.result->>'status' = 'rejected') AS refused,
+           max(r.settled_at) FILTER (WHERE r.result->>'status' IN ('rejected', 'conflict')) AS last_refused,
+           count(r.mutation_id) FILTER (WHERE r.result->>'status' = 'conflict') AS conflicts,
+           c.last_pull_at AS last_pull, c.desktop_version, c.workstation, c.queued_changes
       FROM sync_clients c
       JOIN users u ON u.id = c.user_id
       LEFT JOIN sync_mutation_results r ON r.client_id = c.client_id
      GROUP BY c.client_id, u.username
-     ORDER BY c.last_push_at DESC NULLS LAST, c.created_at DESC
+     ORDER BY greatest(c.last_push_at, c.last_pull_at) DESC NULLS LAST, c.created_at DESC
     """
 )
 _STUCK_SAGAS = text(
     """
     SELECT id AS saga_id, kind, status, step, attempts, next_attempt_at, error
       FROM booking_sagas
-     WHERE status IN ('running', 'compensating') AND next_attempt_at < now() - make_interval(secs => :late)
+     WHERE status IN ('running', 'compensating')
+       AND next_attempt_at < CAST(:now AS timestamptz) - make_interval(secs => :late)
      ORDER BY next_attempt_at
     """
 )
@@ -82,14 +103,26 @@ _DEAD_LETTERS = text(
      ORDER BY dead_lettered_at DESC
     """
 )
+_OUTBOX = text(
+    """
+    SELECT count(*) AS backlog,
+           coalesce(extract(epoch FROM CAST(:now AS timestamptz) - min(occurred_at)), 0) AS oldest_age_seconds
+      FROM outbox WHERE published_at IS NULL
+    """
+)
 
 
-def sync_health(session: Session, *, saga_late_seconds: float = 300) -> SyncHealth:
-    """The report; a saga is stuck when its next step is more than `saga_late_seconds` late."""
+def sync_health(session: Session, *, now: datetime, saga_late_seconds: float = 300) -> SyncHealth:
+    """The report as of `now`; a saga is stuck when its next step is more than `saga_late_seconds` late."""
+    outbox = session.execute(_OUTBOX, {"now": now}).one()
     return SyncHealth(
+        outbox=Outbox(
+            backlog=int(outbox.backlog), oldest_age_seconds=max(0.0, float(outbox.oldest_age_seconds))
+        ),
         workstations=[Workstation(**row._mapping) for row in session.execute(_WORKSTATIONS)],
         stuck_sagas=[
-            StuckSaga(**row._mapping) for row in session.execute(_STUCK_SAGAS, {"late": saga_late_seconds})
+            StuckSaga(**row._mapping)
+            for row in session.execute(_STUCK_SAGAS, {"late": saga_late_seconds, "now": now})
         ],
         dead_letters=[DeadLetter(**row._mapping) for row in session.execute(_DEAD_LETTERS)],
     )

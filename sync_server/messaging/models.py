@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync_server.core.db import Base
@@ -27,3 +27,12 @@ class MessageFailure(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     dead_lettered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # What an admin did with the dead letter: replayed or discarded (with why), by whom, when. Cleared
+    # nowhere: a replayed message that dies again is dead once more (`dead_lettered_at` set again).
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(150))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("resolution IN ('replayed', 'discarded')", name="resolution"),)

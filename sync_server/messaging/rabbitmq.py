@@ -383,7 +383,9 @@ class QueueWorker:
             settle = functools.partial(channel.basic_ack, delivery_tag)
         except PermanentFailure as exc:
             log.error("%s: message %s cannot be handled; dead-lettered: %s", name, properties.message_id, exc)
-            failures.record(self.session_factory, consumer=name, message_id=properties.message_id, error=exc)
+            failures.record(
+                self.session_factory, consumer=name, message_id=properties.message_id, error=exc, dead=True
+            )
             settle = functools.partial(channel.basic_nack, delivery_tag, requeue=False)
         except Exception as exc:  # noqa: BLE001 - temporary failures and bugs alike are retried, then dead-lettered
             earlier = int((properties.headers or {}).get("x-delivery-count", 0) or 0)
@@ -398,7 +400,14 @@ class QueueWorker:
                 exc,
                 delay,
             )
-            failures.record(self.session_factory, consumer=name, message_id=properties.message_id, error=exc)
+            # The broker dead-letters a delivery requeued more than its limit: this nack is the last.
+            failures.record(
+                self.session_factory,
+                consumer=name,
+                message_id=properties.message_id,
+                error=exc,
+                dead=earlier + 1 > self.topology.delivery_limit,
+            )
             stop.wait(delay)
             settle = functools.partial(channel.basic_nack, delivery_tag, requeue=True)
 

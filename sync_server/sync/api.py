@@ -25,11 +25,13 @@ from shared.protocol import (
 )
 from sync_server.audit import service as audit
 from sync_server.auth.deps import CurrentActor
+from sync_server.core.clock import Now
 from sync_server.core.context import Client, DbSession, SettingsDep
 from sync_server.core.errors import AppError
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.sync import pull as pulling
 from sync_server.sync import push as pushing
+from sync_server.sync import workstations
 from sync_server.sync.notifier import ChangeNotifier
 from sync_server.sync.readers import scopes_of
 
@@ -99,6 +101,8 @@ def push(
     body: PushRequest,
     request: Request,
     knows_epochs: KnowsEpochs,
+    desktop: workstations.Desktop,
+    now: Now,
 ) -> Response:
     """Per mutation: applied (with the new version), rejected (a final answer with a reason) or conflict
     (with the server's record). Numbers already settled get their stored answer; 409 mutation_gap when
@@ -110,6 +114,7 @@ def push(
     retry (the outcome then arrives by pull)."""
     handlers: pushing.MutationHandlers = request.app.state.mutation_handlers
     response = pushing.push(session, actor=actor, client=client, request=body, handlers=handlers)
+    workstations.note_push(session, client_id=body.client_id, user_id=actor.user_id, report=desktop, at=now)
     # The request's transaction commits the batch's effects, its answers and the client's counter at once.
     answer = response.model_dump_json(exclude=None if knows_epochs else {"server_epoch"})
     return Response(content=answer, media_type="application/json")
@@ -128,6 +133,8 @@ async def pull(
     settings: SettingsDep,
     request: Request,
     knows_epochs: KnowsEpochs,
+    desktop: workstations.Desktop,
+    now: Now,
     cursor: Annotated[str, Query(max_length=4096, description="Opaque; empty for an initial sync")] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
     wait: Annotated[
@@ -184,6 +191,10 @@ async def pull(
         last = (
             pushing.last_mutation_id(session, client_id=client_id, user_id=actor.user_id) if client_id else 0
         )
+        if client_id is not None:
+            workstations.note_pull(
+                session, client_id=client_id, user_id=actor.user_id, report=desktop, at=now
+            )
         if page.changes:
             # The pull can carry patient data: who received what is audited (counts, not contents).
             audit.record(

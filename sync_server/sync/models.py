@@ -34,6 +34,11 @@ class SyncClient(Base):
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_push_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the desktop said about itself on its last sync request (X-WardDesk-Version and friends).
+    last_pull_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    desktop_version: Mapped[str | None] = mapped_column(String(32))
+    workstation: Mapped[str | None] = mapped_column(String(100))
+    queued_changes: Mapped[int | None] = mapped_column(Integer)
 
 
 class SyncMutationResult(Base):

@@ -416,7 +416,7 @@ def sync_health_command(
     from sync_server.health.sync_health import sync_health
 
     with _sessions(_database_url(_settings())) as factory, transaction(factory) as session:
-        report = sync_health(session, saga_late_seconds=late_minutes * 60)
+        report = sync_health(session, now=datetime.now(UTC), saga_late_seconds=late_minutes * 60)
     table = Table(title=f"Workstations ({len(report.workstations)})")
     for column in (
         "workstation",
@@ -426,6 +426,11 @@ def sync_health_command(
         "settled",
         "refused",
         "last refused",
+        "conflicts",
+        "last pull",
+        "PC",
+        "version",
+        "queued",
     ):
         table.add_column(column, no_wrap=True)
     for desk in report.workstations:
@@ -437,8 +442,17 @@ def sync_health_command(
             str(desk.settled),
             str(desk.refused),
             _when(desk.last_refused),
+            str(desk.conflicts),
+            _when(desk.last_pull),
+            desk.workstation or "-",
+            desk.desktop_version or "-",
+            "-" if desk.queued_changes is None else str(desk.queued_changes),
         )
     out.print(table)
+    out.print(
+        f"Outbox: {report.outbox.backlog} unpublished, the oldest "
+        f"{report.outbox.oldest_age_seconds:.0f} s old."
+    )
     sagas = Table(title=f"Stuck booking sagas ({len(report.stuck_sagas)})")
     for column in ("saga", "kind", "status", "step", "attempts", "due since", "last error"):
         sagas.add_column(column)

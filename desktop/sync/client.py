@@ -179,6 +179,8 @@ _CHANGE_KEYS = frozenset(Change.model_fields)
 _ENTITIES = {entity.value: entity for entity in Entity}
 # How the server spells ids; checking the text is ten times cheaper than parsing a uuid.UUID.
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Kinds a newer server sends that this desktop skips, logged once each.
+_UNKNOWN_KINDS_SEEN: set[str] = set()
 
 
 class PulledChange(NamedTuple):
@@ -194,8 +196,10 @@ class PulledChange(NamedTuple):
     data: dict[str, Any] | None
 
 
-def _change(raw: Any) -> PulledChange:
-    """One change of a pulled page, checked by hand (pydantic per row would cost more than storing it)."""
+def _change(raw: Any) -> PulledChange | None:
+    """One change of a pulled page, checked by hand (pydantic per row would cost more than storing it).
+    None for a record of a kind this desktop does not know (a newer server's): it is skipped, the pull
+    goes on, and the records this desktop knows keep coming."""
     if not isinstance(raw, dict) or not raw.keys() <= _CHANGE_KEYS:
         raise ValueError("a change has an unexpected shape")
     version, deleted, data = raw["version"], raw.get("deleted", False), raw.get("data")
@@ -206,7 +210,12 @@ def _change(raw: Any) -> PulledChange:
         record_id = str(uuid.UUID(record_id))  # any other spelling of a UUID; raises ValueError for the rest
     entity = _ENTITIES.get(raw["entity"])
     if entity is None:
-        raise ValueError(f"a change of an unknown kind: {raw['entity']!r}")
+        if not isinstance(raw["entity"], str):
+            raise ValueError("a change's kind is not a name")
+        if raw["entity"] not in _UNKNOWN_KINDS_SEEN:
+            _UNKNOWN_KINDS_SEEN.add(raw["entity"])
+            log.info("the server sends records of a kind this desktop does not know: %r (skipped)", raw["entity"])
+        return None
     return PulledChange(entity, record_id, version, deleted, data)
 
 
@@ -216,7 +225,7 @@ def read_pull_response(content: bytes) -> PullResponse:
     Raises RequestRefused (code unreadable_answer) when the answer is not a PullResponse."""
     try:
         body = orjson.loads(content)
-        changes = [_change(raw) for raw in body.pop("changes")]
+        changes = [change for raw in body.pop("changes") if (change := _change(raw)) is not None]
         page = PullResponse.model_validate({**body, "changes": []})
     except (orjson.JSONDecodeError, ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RequestRefused(

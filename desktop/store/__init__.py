@@ -14,6 +14,10 @@ from desktop.store.local_store import (
 )
 from desktop.store.paths import cache_path
 
+# isort: split
+# Modules whose tables are part of the cache's schema (migration 0007): loaded with the store.
+from desktop.store import history, payments  # noqa: F401
+
 __all__ = [
     "CacheFromNewerApp",
     "CachedRecord",

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from desktop.ops.booking import PatientIndex, PatientMatch
+from desktop.ops.patient_search import PatientIndex, PatientMatch
 from desktop.store import LocalStore, OutboxEntry
 from desktop.store.history import PatientHistory, TimelinePage, queue_amendment, queue_note
 from desktop.store.payments import DeskEntry, DeskLedger, queue_payment, queue_refund

@@ -96,6 +96,10 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/audit"): ADMIN,
     ("GET", "/admin/dead-letters"): ADMIN,
     ("POST", "/admin/dead-letters/replay"): ADMIN,
+    ("GET", "/admin/dead-letters/{consumer}/{message_id}"): ADMIN,
+    ("POST", "/admin/dead-letters/{consumer}/{message_id}/replay"): ADMIN,
+    ("POST", "/admin/dead-letters/{consumer}/{message_id}/discard"): ADMIN,
+    ("GET", "/admin/sync-health"): ADMIN,
     ("POST", "/appointments"): CALENDAR_KEEPERS,
     ("GET", "/appointments"): CLINICAL,
     ("GET", "/appointments/{appointment_id}"): CLINICAL,
@@ -212,6 +216,8 @@ def records(session_factory: sessionmaker[Session], ward: Ward, doctor: Doctor) 
         "document_id": uuid.uuid4(),  # none exists: the allowed roles get 404
         "token": "not-a-signed-link",
         "notification_id": uuid.uuid4(),
+        "consumer": "confirmation-email",
+        "message_id": uuid.uuid4(),  # no such dead letter: the admin gets 404
     }
     return Records({name: str(value) for name, value in ids.items()}, patient.id, doctor.id, ward.id)
 
@@ -269,6 +275,7 @@ def request_for(method: str, path: str, rec: Records) -> dict[str, Any]:
         },
         ("PATCH", "/formulary/{code}"): {"pack_size": 30},
         ("POST", "/admin/dead-letters/replay"): {"message_ids": []},
+        ("POST", "/admin/dead-letters/{consumer}/{message_id}/discard"): {"reason": "test message"},
         ("POST", "/appointments"): {
             "doctor_id": str(rec.doctor_id),
             "patient_id": str(rec.patient_id),

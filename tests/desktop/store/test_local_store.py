@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from desktop.store import CacheFromNewerApp, LocalStore, NotFound, StorageUnavailable, cache_path
-from desktop.store.database import head_revision, make_engine
+from desktop.store.database import HEAD_REVISION, make_engine
 from desktop.store.mutations import queue_ticket_submit
 from desktop.store.schema import metadata
 from shared.protocol import (
@@ -29,7 +29,7 @@ from tests.desktop.store.conftest import SERVER, ticket_draft
 def test_opening_a_new_cache_builds_the_schema_with_the_migrations(store: LocalStore) -> None:
     with closing(sqlite3.connect(store.path)) as conn:
         (revision,) = conn.execute("select version_num from alembic_version").fetchone()
-    assert revision == head_revision()
+    assert revision == HEAD_REVISION
     engine = make_engine(store.path)
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)

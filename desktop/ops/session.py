@@ -688,6 +688,7 @@ class SyncRunner(QObject):
     def _connect(self, tokens: SessionTokens) -> None:
         self.client = SyncClient(self._session.server_url, tokens=tokens, transport=self._transport)
         self.engine = SyncEngine(self._session.store, self.client, long_poll_seconds=self._long_poll_seconds)
+        self.client.queued_changes = lambda: self.engine.status.queued  # for the admin's sync-health view
         self.engine.listeners.append(self.statusChanged.emit)
         self.engine.progress_listeners.append(self.progressed.emit)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import threading
 import time
 import uuid
@@ -28,11 +29,15 @@ from pydantic import ValidationError
 
 from desktop.sync.backoff import Backoff
 from shared.protocol import (
+    DESKTOP_VERSION_HEADER,
     FEATURE_SERVER_EPOCH,
     FEATURES_HEADER,
     MAX_PULL_LIMIT,
+    MAX_WORKSTATION_LENGTH,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    QUEUED_CHANGES_HEADER,
+    WORKSTATION_HEADER,
     Change,
     Entity,
     PullResponse,
@@ -43,6 +48,15 @@ from shared.protocol import (
 log = logging.getLogger(__name__)
 
 CLIENT_NAME = "WardDesk desktop"
+
+
+def this_desktop() -> tuple[str, str]:
+    """(release version, workstation name) this desktop reports on every sync request for the admin's
+    sync-health view; the name is the PC's host name in printable ASCII (a header carries nothing else)."""
+    from desktop.update.installation import current_installation
+
+    name = "".join(c for c in socket.gethostname() if " " <= c <= "~").strip()
+    return str(current_installation().version), name[:MAX_WORKSTATION_LENGTH]
 
 
 class SyncError(Exception):
@@ -214,7 +228,9 @@ def _change(raw: Any) -> PulledChange | None:
             raise ValueError("a change's kind is not a name")
         if raw["entity"] not in _UNKNOWN_KINDS_SEEN:
             _UNKNOWN_KINDS_SEEN.add(raw["entity"])
-            log.info("the server sends records of a kind this desktop does not know: %r (skipped)", raw["entity"])
+            log.info(
+                "the server sends records of a kind this desktop does not know: %r (skipped)", raw["entity"]
+            )
         return None
     return PulledChange(entity, record_id, version, deleted, data)
 
@@ -248,7 +264,10 @@ class SyncClient:
         max_attempts: int = 4,
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        desktop: tuple[str, str] | None = None,
     ) -> None:
+        """`desktop`: (version, workstation name) to report; this_desktop() when None."""
+        version, workstation = desktop if desktop is not None else this_desktop()
         self._http = httpx.Client(
             base_url=base_url,
             transport=transport,
@@ -257,8 +276,12 @@ class SyncClient:
                 PROTOCOL_HEADER: str(PROTOCOL_VERSION),
                 FEATURES_HEADER: FEATURE_SERVER_EPOCH,
                 "X-WardDesk-Client": CLIENT_NAME,
+                DESKTOP_VERSION_HEADER: version,
+                WORKSTATION_HEADER: workstation,
             },
         )
+        # How many changes wait in the queue, reported with each request (the runner wires the engine's).
+        self.queued_changes: Callable[[], int] | None = None
         self._tokens = tokens
         self._timeout = timeout
         self._max_attempts = max_attempts
@@ -291,11 +314,34 @@ class SyncClient:
         answer = self._send("GET", "/sync/pull", params=params, read_timeout=self._timeout + wait)
         return read_pull_response(answer.content)
 
+    def request_json(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        """Another route of the server (the admin screen's) over the same session: token refresh, retries
+        and the same typed errors. A POST may be sent twice after a dropped connection, so only for
+        routes that are safe to repeat. Raises RequestRefused (code unreadable_answer) for non-JSON."""
+        answer = self._send(method, path, json=json, params=params)
+        try:
+            return orjson.loads(answer.content)
+        except orjson.JSONDecodeError as exc:
+            raise RequestRefused(
+                "The server's answer could not be read.", status=answer.status_code, code="unreadable_answer"
+            ) from exc
+
     def fetch(self, path: str, *, params: dict[str, Any] | None = None) -> httpx.Response:
         """GET a file the server makes (a receipt, a cash report), with the session's token and retries.
 
         Raises Offline, ServerUnavailable, SignInRequired, RequestRefused (its code and message)."""
         return self._send("GET", path, params=params)
+
+    def _headers(self, token: str) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {token}"}
+        if self.queued_changes is not None:
+            try:
+                headers[QUEUED_CHANGES_HEADER] = str(max(0, int(self.queued_changes())))
+            except Exception:  # noqa: BLE001 - a report for the admin never stops a sync
+                log.debug("the queue could not be counted for the sync-health report", exc_info=True)
+        return headers
 
     def _send(
         self,
@@ -318,7 +364,7 @@ class SyncClient:
                     json=json,
                     params=params,
                     timeout=timeout,
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=self._headers(token),
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 raise Offline("The sync server cannot be reached; changes are kept until it can.") from exc

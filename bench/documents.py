@@ -4,11 +4,13 @@ mode, started here) and with the local folder store, against copying the same fi
 moto. With QtPdf installed, also the time to open a 50-page PDF and paint its first page.
 
 Prints one JSON line: upload_mb_per_s / download_mb_per_s (s3 and local), raw_mb_per_s, ratio (WardDesk's
-S3 upload over raw), first_page_ms.
+S3 upload over raw), multipart_upload_mb_per_s and multipart_ratio (the same file sent in 8 MB parts, as
+files above WARDDESK_DOCUMENTS_MULTIPART_ABOVE_MB go), first_page_ms.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -82,6 +84,16 @@ def send(http: httpx.Client, base: str, link: dict[str, Any], body: bytes | None
     return answer
 
 
+def send_part(http: httpx.Client, base: str, link: dict[str, Any], body: bytes) -> str:
+    """As the desktop sends a part: with its own SHA-256 when the link asks for one; the hex digest."""
+    digest = hashlib.sha256(body)
+    headers = dict(link["headers"])
+    if "x-amz-sdk-checksum-algorithm" in headers and "x-amz-checksum-sha256" not in headers:
+        headers["x-amz-checksum-sha256"] = base64.b64encode(digest.digest()).decode()
+    send(http, base, {**link, "headers": headers}, body)
+    return digest.hexdigest()
+
+
 def upload(http: httpx.Client, base: str, headers: dict[str, str], patient_id: uuid.UUID, data: bytes) -> str:
     """What the desktop does: register, send the parts (in parallel), complete."""
     document_id = str(uuid.uuid4())
@@ -103,13 +115,16 @@ def upload(http: httpx.Client, base: str, headers: dict[str, str], patient_id: u
     size = plan["part_size"]
     view = memoryview(data)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(
+        digests = list(
             pool.map(
-                lambda item: send(http, base, item[1], bytes(view[item[0] * size : (item[0] + 1) * size])),
+                lambda item: send_part(
+                    http, base, item[1], bytes(view[item[0] * size : (item[0] + 1) * size])
+                ),
                 enumerate(plan["parts"]),
             )
         )
-    http.post(f"{base}/documents/{document_id}/complete", headers=headers).raise_for_status()
+    body = {"part_sha256": digests} if len(digests) > 1 else None
+    http.post(f"{base}/documents/{document_id}/complete", headers=headers, json=body).raise_for_status()
     return document_id
 
 
@@ -184,6 +199,9 @@ def main() -> None:
             "WARDDESK_DOCUMENTS_PART_MB": os.environ.get("WARDDESK_DOCUMENTS_PART_MB", "8"),
         }
         s3_up, s3_down = through_warddesk(url, s3_env, patient_id, data)
+        # The same file forced into parts (as a file over WARDDESK_DOCUMENTS_MULTIPART_ABOVE_MB goes).
+        parts_env = {**s3_env, "WARDDESK_DOCUMENTS_MULTIPART_ABOVE_MB": s3_env["WARDDESK_DOCUMENTS_PART_MB"]}
+        parts_up, _ = through_warddesk(url, parts_env, patient_id, data)
         with tempfile.TemporaryDirectory() as folder:
             local_up, local_down = through_warddesk(url, {"WARDDESK_DOCUMENTS_DIR": folder}, patient_id, data)
         figures = {
@@ -194,6 +212,8 @@ def main() -> None:
             "local_download_mb_per_s": round(local_down, 1),
             "raw_mb_per_s": round(raw, 1),
             "ratio": round(s3_up / raw, 2),
+            "multipart_upload_mb_per_s": round(parts_up, 1),
+            "multipart_ratio": round(parts_up / raw, 2),
             "first_page_ms": first_page_ms(),
         }
         print(json.dumps(figures))

@@ -7,6 +7,8 @@ step is idempotent on the server, and the queue remembers how many parts are alr
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -79,11 +81,19 @@ class DocumentTransfer:
         plan: dict[str, Any] = answer.json()
         return plan
 
-    def send_part(self, link: dict[str, Any], body: bytes) -> None:
-        self._link(link, body)
+    def send_part(self, link: dict[str, Any], body: bytes) -> str:
+        """Send one part; its SHA-256 (hex). A store link that asks for a checksum (S3's
+        x-amz-sdk-checksum-algorithm) gets the part's own, which the store checks on arrival."""
+        digest = hashlib.sha256(body)
+        headers = dict(link["headers"])
+        if "x-amz-sdk-checksum-algorithm" in headers and "x-amz-checksum-sha256" not in headers:
+            headers["x-amz-checksum-sha256"] = base64.b64encode(digest.digest()).decode()
+        self._link({**link, "headers": headers}, body)
+        return digest.hexdigest()
 
-    def complete(self, document_id: uuid.UUID) -> dict[str, Any]:
-        document: dict[str, Any] = self._api("POST", f"/documents/{document_id}/complete").json()
+    def complete(self, document_id: uuid.UUID, *, part_sha256: list[str] | None = None) -> dict[str, Any]:
+        body = {"part_sha256": part_sha256} if part_sha256 else None
+        document: dict[str, Any] = self._api("POST", f"/documents/{document_id}/complete", json=body).json()
         return document
 
     def open(self, document_id: uuid.UUID) -> Opened:
@@ -136,14 +146,18 @@ class DocumentUploader:
     def _send(self, upload: QueuedUpload) -> bool:
         try:
             plan = self.transfer.register(upload)
-            links = plan["parts"]
+            links, part_size = plan["parts"], plan["part_size"]
             start = upload.parts_sent if len(links) > 1 else 0
+            digests = [
+                hashlib.sha256(self.queue.read_part(upload, number=number, part_size=part_size)).hexdigest()
+                for number in range(start)
+            ]  # parts sent before an interruption: hashed again from the queued file
             for number in range(start, len(links)):
-                body = self.queue.read_part(upload, number=number, part_size=plan["part_size"])
-                self.transfer.send_part(links[number], body)
+                body = self.queue.read_part(upload, number=number, part_size=part_size)
+                digests.append(self.transfer.send_part(links[number], body))
                 self.queue.part_sent(upload.document_id, parts_sent=number + 1)
                 self._after_part(upload, number)
-            self.transfer.complete(upload.document_id)
+            self.transfer.complete(upload.document_id, part_sha256=digests if len(links) > 1 else None)
         except RequestRefused as refused:
             if refused.status == 409 and refused.code != "duplicate":
                 # The server has not got every part (its upload started over): send them all again.

@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     documents_dir: Path | None = Field(default=None, description="The local store's folder (no bucket)")
     documents_max_mb: int = Field(default=50, ge=1, le=5000)
     documents_part_mb: int = Field(default=8, ge=5, le=512, description="Multipart part size")
+    documents_multipart_above_mb: int = Field(
+        default=32, ge=5, le=5000, description="Larger files go up to S3 in parts; smaller in one PUT"
+    )
     documents_link_minutes: int = Field(default=5, ge=1, le=60, description="Lifetime of document links")
     # The patient's history (sync_server/history): a PostgreSQL table, or DynamoDB when asked for.
     history_store: HistoryStoreKind = HistoryStoreKind.POSTGRES

@@ -19,6 +19,7 @@ from sync_server.core.errors import AppError, NotFound, PayloadTooLarge
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.documents.models import Document
 from sync_server.documents.schemas import (
+    CompleteDocumentIn,
     DocumentOut,
     DownloadOut,
     EnteredInErrorIn,
@@ -80,11 +81,15 @@ def register_document(service: Service, patient_id: uuid.UUID, body: RegisterDoc
 @router.post(
     "/documents/{document_id}/complete",
     response_model=DocumentOut,
-    responses=errors(*AUTHED, 404, 409, 415),
+    responses=errors(*WITH_BODY, 404, 409, 415),
     summary="Verify an uploaded document (size, type, SHA-256) and make it available",
 )
-def complete_document(service: Service, document_id: uuid.UUID) -> DocumentOut:
-    return _out(service.complete(document_id))
+def complete_document(
+    service: Service, document_id: uuid.UUID, body: CompleteDocumentIn | None = None
+) -> DocumentOut:
+    """For a multipart upload, send each part's SHA-256 (`part_sha256`): the store's own checksum is then
+    checked against them instead of the server reading the whole object back."""
+    return _out(service.complete(document_id, part_sha256=body.part_sha256 if body else None))
 
 
 @router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,17 @@ class RegisterDocumentIn(RegisterDocument):
 
     patient_id: uuid.UUID | None = None  # type: ignore[assignment]
     document_id: uuid.UUID
+
+
+class CompleteDocumentIn(BaseModel):
+    """Optional body of a completion: the SHA-256 of each part sent (hex, in order) when the upload had
+    several parts, for the store's composite checksum to be checked without reading the object back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    part_sha256: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None = Field(
+        default=None, max_length=10_000
+    )
 
 
 class EnteredInErrorIn(MarkEnteredInError):

@@ -148,7 +148,11 @@ class DocumentService:
             return document, self._resume(document, request)
         key = f"{self.settings.documents_key_prefix}{request.patient_id}/{document_id}"
         plan = self.store.plan_upload(
-            key, content_type=request.content_type, size=request.size_bytes, now=self.now
+            key,
+            content_type=request.content_type,
+            size=request.size_bytes,
+            sha256=request.sha256,
+            now=self.now,
         )
         document = Document(
             id=document_id,
@@ -182,13 +186,16 @@ class DocumentService:
             document.storage_key,
             content_type=document.content_type,
             size=document.size_bytes,
+            sha256=document.sha256,
             now=self.now,
             upload_id=document.upload_id,
         )
 
-    def complete(self, document_id: uuid.UUID) -> Document:
+    def complete(self, document_id: uuid.UUID, *, part_sha256: list[str] | None = None) -> Document:
         """Check the stored object (size, type from its first bytes, SHA-256) and make the document
         available. A failed check rejects it for good (the object is deleted, the row stays).
+        `part_sha256`: the hex SHA-256 of each part sent, in order, for a multipart upload (the store's
+        composite checksum is checked against them; without them the object is read back and hashed).
         Raises NotFound, NotUploaded (409: send the bytes first), UnsupportedDocumentType,
         IntegrityFailed, OutsideCareScope."""
         self._carer()
@@ -200,8 +207,11 @@ class DocumentService:
             return document
         if document.status == DocumentStatus.REJECTED:
             raise IntegrityFailed(document.status_reason)
+        multipart = document.upload_id is not None
         try:
-            self.store.finish_upload(document.storage_key, upload_id=document.upload_id)
+            self.store.finish_upload(
+                document.storage_key, upload_id=document.upload_id, part_sha256=part_sha256
+            )
         except KeyError:
             raise NotUploaded("The document's bytes have not arrived yet; upload them first.") from None
         size = self.store.size_of(document.storage_key)
@@ -213,17 +223,11 @@ class DocumentService:
                 document, f"The stored file has {size} bytes, not the {document.size_bytes} announced."
             )
             raise IntegrityFailed(document.status_reason)
-        digest = hashlib.sha256()
-        head = b""
-        for chunk in self.store.read(document.storage_key):
-            if len(head) < SNIFF_BYTES:
-                head += chunk[: SNIFF_BYTES - len(head)]
-            digest.update(chunk)
-        found = sniff_content_type(head)
+        found = sniff_content_type(self.store.head(document.storage_key, SNIFF_BYTES))
         if found != document.content_type:
             self._reject(document, "The file's content is not the PDF, PNG or JPEG it claims to be.")
             raise UnsupportedDocumentType(document.status_reason)
-        if digest.hexdigest() != document.sha256:
+        if not self._intact(document, multipart=multipart, part_sha256=part_sha256):
             self._reject(document, "The stored file's SHA-256 does not match: it was damaged on the way.")
             raise IntegrityFailed(document.status_reason)
         document.status = DocumentStatus.AVAILABLE.value
@@ -234,6 +238,18 @@ class DocumentService:
         self._audit("document.upload", document, size_bytes=document.size_bytes)
         self._announce(EventType.DOCUMENT_ADDED, document)
         return document
+
+    def _intact(self, document: Document, *, multipart: bool, part_sha256: list[str] | None) -> bool:
+        """The store's own checksum when it keeps one; else the object read back and hashed."""
+        verdict = self.store.matches(
+            document.storage_key, sha256=document.sha256, multipart=multipart, part_sha256=part_sha256
+        )
+        if verdict is not None:
+            return verdict
+        digest = hashlib.sha256()
+        for chunk in self.store.read(document.storage_key):
+            digest.update(chunk)
+        return digest.hexdigest() == document.sha256
 
     def _reject(self, document: Document, reason: str) -> None:
         document.status = DocumentStatus.REJECTED.value

@@ -4,6 +4,11 @@ behind `DocumentStore`, so the rules in service.py do not know which one runs.
 
 The bytes never pass through the server process with S3; with the local store they pass through the
 blob routes (api.py), which check the same kind of signed, expiring link.
+
+Completion never reads an object back to hash it when the store can vouch for it: S3 keeps the SHA-256
+the link demanded (a single PUT is signed with the registered hash, so S3 refuses other bytes) or, for a
+multipart upload, a composite checksum (the SHA-256 of the parts' SHA-256s, "-N" appended); the local
+store hashes a PUT while writing it. Only a store that reports no checksum is read back.
 """
 
 from __future__ import annotations
@@ -48,23 +53,55 @@ class UploadPlan:
     parts: list[Link]
 
 
+def b64_sha256(hex_digest: str) -> str:
+    """S3's spelling of a SHA-256 (base64 of the digest) from its hex spelling."""
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def composite_sha256(part_digests: list[str]) -> str:
+    """The checksum S3 keeps for a multipart upload with SHA-256 parts: the SHA-256 of the parts'
+    digests in order (hex in, S3's base64 spelling out), with the number of parts appended."""
+    joined = b"".join(bytes.fromhex(digest) for digest in part_digests)
+    return f"{b64_sha256(hashlib.sha256(joined).hexdigest())}-{len(part_digests)}"
+
+
 class LinkExpired(Exception):
     """A local-store link that is past its time or was not signed by this server."""
 
 
 class DocumentStore(Protocol):
     def plan_upload(
-        self, key: str, *, content_type: str, size: int, now: datetime, upload_id: str | None = None
+        self,
+        key: str,
+        *,
+        content_type: str,
+        size: int,
+        sha256: str,
+        now: datetime,
+        upload_id: str | None = None,
     ) -> UploadPlan:
-        """Links to upload `size` bytes under `key`; `upload_id`: a multipart upload to resume."""
+        """Links to upload `size` bytes whose SHA-256 is `sha256` under `key`; `upload_id`: a multipart
+        upload to resume."""
         ...
 
-    def finish_upload(self, key: str, *, upload_id: str | None) -> None:
-        """Assemble a multipart upload (no-op for a single part). Raises KeyError if parts are missing."""
+    def finish_upload(self, key: str, *, upload_id: str | None, part_sha256: list[str] | None) -> None:
+        """Assemble a multipart upload (no-op for a single part) from parts whose SHA-256s the sender
+        gives (hex, in order; None: not given). Raises KeyError if parts are missing."""
         ...
 
     def size_of(self, key: str) -> int | None:
         """The stored object's size, or None when there is none."""
+        ...
+
+    def matches(
+        self, key: str, *, sha256: str, multipart: bool, part_sha256: list[str] | None
+    ) -> bool | None:
+        """Whether the stored object's own checksum proves it is the bytes registered (`sha256`, or for
+        a multipart upload the parts' `part_sha256`); None when the store keeps no checksum to tell."""
+        ...
+
+    def head(self, key: str, size: int) -> bytes:
+        """The stored object's first `size` bytes."""
         ...
 
     def read(self, key: str) -> Iterator[bytes]:
@@ -87,13 +124,23 @@ def _disposition(filename: str) -> str:
 
 class S3Store:
     """Documents in an S3 bucket: presigned PUT/GET links that expire in `link_seconds`, SSE-S3 on
-    every object, multipart above one part's size."""
+    every object, multipart (parts of `part_size`) above `multipart_above` bytes (default: one part's
+    size). Below it one PUT is quicker: no parts to assemble, and its hash is signed into the link."""
 
-    def __init__(self, client: Any, *, bucket: str, link_seconds: int, part_size: int) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        bucket: str,
+        link_seconds: int,
+        part_size: int,
+        multipart_above: int | None = None,
+    ) -> None:
         self.client = client
         self.bucket = bucket
         self.link_seconds = link_seconds
         self.part_size = part_size
+        self.multipart_above = max(part_size, multipart_above or part_size)
 
     def _presign(self, operation: str, params: dict[str, Any]) -> str:
         url: str = self.client.generate_presigned_url(
@@ -102,51 +149,113 @@ class S3Store:
         return url
 
     def plan_upload(
-        self, key: str, *, content_type: str, size: int, now: datetime, upload_id: str | None = None
+        self,
+        key: str,
+        *,
+        content_type: str,
+        size: int,
+        sha256: str,
+        now: datetime,
+        upload_id: str | None = None,
     ) -> UploadPlan:
         expires_at = now + timedelta(seconds=self.link_seconds)
-        count = _parts(size, self.part_size)
+        count = 1 if size <= self.multipart_above else _parts(size, self.part_size)
         if count == 1:
+            # The registered hash is part of the signature: S3 refuses (BadDigest) any other bytes.
+            checksum = b64_sha256(sha256)
             url = self._presign(
-                "put_object", {"Key": key, "ContentType": content_type, "ServerSideEncryption": SSE}
+                "put_object",
+                {
+                    "Key": key,
+                    "ContentType": content_type,
+                    "ServerSideEncryption": SSE,
+                    "ChecksumAlgorithm": "SHA256",
+                    "ChecksumSHA256": checksum,
+                },
             )
-            headers = {"Content-Type": content_type, "x-amz-server-side-encryption": SSE}
+            headers = {
+                "Content-Type": content_type,
+                "x-amz-server-side-encryption": SSE,
+                "x-amz-sdk-checksum-algorithm": "SHA256",
+                "x-amz-checksum-sha256": checksum,
+            }
             return UploadPlan(None, self.part_size, [Link("PUT", url, headers, expires_at)])
         if upload_id is None:
             started = self.client.create_multipart_upload(
-                Bucket=self.bucket, Key=key, ContentType=content_type, ServerSideEncryption=SSE
+                Bucket=self.bucket,
+                Key=key,
+                ContentType=content_type,
+                ServerSideEncryption=SSE,
+                ChecksumAlgorithm="SHA256",
             )
             upload_id = started["UploadId"]
+        # Each part carries its own x-amz-checksum-sha256 (the sender hashes it; S3 checks it).
         links = [
             Link(
                 "PUT",
-                self._presign("upload_part", {"Key": key, "UploadId": upload_id, "PartNumber": number}),
-                {},
+                self._presign(
+                    "upload_part",
+                    {"Key": key, "UploadId": upload_id, "PartNumber": number, "ChecksumAlgorithm": "SHA256"},
+                ),
+                {"x-amz-sdk-checksum-algorithm": "SHA256"},
                 expires_at,
             )
             for number in range(1, count + 1)
         ]
         return UploadPlan(upload_id, self.part_size, links)
 
-    def finish_upload(self, key: str, *, upload_id: str | None) -> None:
+    def finish_upload(self, key: str, *, upload_id: str | None, part_sha256: list[str] | None) -> None:
         if upload_id is None:
             return
         listed = self.client.list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id)
-        parts = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listed.get("Parts", [])]
+        parts: list[dict[str, Any]] = [
+            {"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listed.get("Parts", [])
+        ]
         if not parts:
             raise KeyError(key)
+        if part_sha256 is not None and len(part_sha256) == len(parts):
+            for part, digest in zip(parts, part_sha256, strict=True):
+                part["ChecksumSHA256"] = b64_sha256(digest)
         self.client.complete_multipart_upload(
             Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
         )
 
-    def size_of(self, key: str) -> int | None:
+    def _head(self, key: str, **extra: str) -> dict[str, Any] | None:
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
+            head: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=key, **extra)
         except self.client.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
-        return int(head["ContentLength"])
+        return head
+
+    def size_of(self, key: str) -> int | None:
+        head = self._head(key)
+        return None if head is None else int(head["ContentLength"])
+
+    def matches(
+        self, key: str, *, sha256: str, multipart: bool, part_sha256: list[str] | None
+    ) -> bool | None:
+        head = self._head(key, ChecksumMode="ENABLED")
+        stored = (head or {}).get("ChecksumSHA256")
+        if not stored:
+            return None  # an S3-compatible store without checksums: read it back
+        if not multipart:
+            return bool(stored == b64_sha256(sha256))
+        if part_sha256 is None:
+            return None  # a composite checksum, and no part hashes to check it against
+        expected = composite_sha256(part_sha256)
+        if "-" not in stored:  # S3 spells the part count; some compatible stores leave it off
+            expected = expected.rpartition("-")[0]
+        return bool(stored == expected)
+
+    def head(self, key: str, size: int) -> bytes:
+        body = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{size - 1}")["Body"]
+        try:
+            data: bytes = body.read()
+        finally:
+            body.close()
+        return data
 
     def read(self, key: str) -> Iterator[bytes]:
         body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
@@ -176,15 +285,19 @@ class S3Store:
 
 
 class _BlobWriter:
+    """Writes a PUT's bytes and hashes them on the way (completion then reads no file back)."""
+
     def __init__(self, out: BinaryIO, max_bytes: int) -> None:
         self.out = out
         self.max_bytes = max_bytes
         self.written = 0
+        self.digest = hashlib.sha256()
 
     def write(self, chunk: bytes) -> None:
         self.written += len(chunk)
         if self.written > self.max_bytes:
             raise OverflowError(self.max_bytes)
+        self.digest.update(chunk)
         self.out.write(chunk)
 
 
@@ -245,14 +358,24 @@ class LocalFolderStore:
         return path
 
     def plan_upload(
-        self, key: str, *, content_type: str, size: int, now: datetime, upload_id: str | None = None
+        self,
+        key: str,
+        *,
+        content_type: str,
+        size: int,
+        sha256: str,
+        now: datetime,
+        upload_id: str | None = None,
     ) -> UploadPlan:
         expires_at = now + timedelta(seconds=self.link_seconds)
         url = self._sign(Grant("PUT", key, content_type, ""), expires_at)
         return UploadPlan(None, size, [Link("PUT", url, {"Content-Type": content_type}, expires_at)])
 
-    def finish_upload(self, key: str, *, upload_id: str | None) -> None:
+    def finish_upload(self, key: str, *, upload_id: str | None, part_sha256: list[str] | None) -> None:
         return None
+
+    def _digest_path(self, path: Path) -> Path:
+        return path.with_name(f".{path.name}.sha256")
 
     @contextmanager
     def writer(self, key: str, *, max_bytes: int) -> Iterator[_BlobWriter]:
@@ -261,16 +384,33 @@ class LocalFolderStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+        digest = self._digest_path(path)
         try:
             with partial.open("wb") as out:
-                yield _BlobWriter(out, max_bytes)
+                writer = _BlobWriter(out, max_bytes)
+                yield writer
+            # The hash first: a document file is never there without the hash of exactly its bytes.
+            digest.unlink(missing_ok=True)
             os.replace(partial, path)
+            digest.write_text(writer.digest.hexdigest())
         finally:
             partial.unlink(missing_ok=True)
 
     def size_of(self, key: str) -> int | None:
         path = self._path(key)
         return path.stat().st_size if path.is_file() else None
+
+    def matches(
+        self, key: str, *, sha256: str, multipart: bool, part_sha256: list[str] | None
+    ) -> bool | None:
+        digest = self._digest_path(self._path(key))
+        if not digest.is_file():
+            return None  # written by an older server: read it back
+        return digest.read_text().strip() == sha256
+
+    def head(self, key: str, size: int) -> bytes:
+        with self._path(key).open("rb") as source:
+            return source.read(size)
 
     def read(self, key: str) -> Iterator[bytes]:
         with self._path(key).open("rb") as source:
@@ -285,7 +425,9 @@ class LocalFolderStore:
         return Link("GET", self._sign(Grant("GET", key, content_type, filename), expires_at), {}, expires_at)
 
     def delete(self, key: str, *, upload_id: str | None = None) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        self._digest_path(path).unlink(missing_ok=True)
 
 
 def store_from(settings: Settings) -> S3Store | LocalFolderStore:
@@ -306,6 +448,7 @@ def store_from(settings: Settings) -> S3Store | LocalFolderStore:
             bucket=settings.documents_bucket,
             link_seconds=link_seconds,
             part_size=settings.documents_part_mb * 1024 * 1024,
+            multipart_above=settings.documents_multipart_above_mb * 1024 * 1024,
         )
     return LocalFolderStore(
         settings.documents_dir or settings.data_dir / "documents",

@@ -3,6 +3,7 @@ started here and spoken to over HTTP) and a local folder."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import socket
@@ -176,11 +177,16 @@ class Desk:
     def __init__(self, client: TestClient) -> None:
         self.client = client
 
-    def send(self, link: dict[str, Any], body: bytes) -> httpx.Response:
-        """Follow a link: a path on this server (the local store) or an absolute S3 URL."""
+    def send(self, link: dict[str, Any], body: bytes, **extra_headers: str) -> httpx.Response:
+        """Follow a link: a path on this server (the local store) or an absolute S3 URL. A part link
+        that asks for a checksum gets the part's SHA-256, as the desktop sends it."""
+        headers = dict(link["headers"])
+        if "x-amz-sdk-checksum-algorithm" in headers and "x-amz-checksum-sha256" not in headers:
+            headers["x-amz-checksum-sha256"] = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        headers.update(extra_headers)
         if link["url"].startswith("/"):
-            return self.client.request(link["method"], link["url"], content=body, headers=link["headers"])
-        return httpx.request(link["method"], link["url"], content=body, headers=link["headers"], timeout=30)
+            return self.client.request(link["method"], link["url"], content=body, headers=headers)
+        return httpx.request(link["method"], link["url"], content=body, headers=headers, timeout=30)
 
     def register(
         self,
@@ -207,19 +213,30 @@ class Desk:
             body["appointment_id"] = str(appointment_id)
         return self.client.post(f"/patients/{patient_id}/documents", json=body, headers=person.headers)
 
-    def send_parts(self, registered: dict[str, Any], data: bytes) -> None:
+    def send_parts(self, registered: dict[str, Any], data: bytes) -> list[str]:
+        """Send every part; their SHA-256s (hex), for the completion."""
         size = registered["part_size"]
+        digests = []
         for number, link in enumerate(registered["parts"]):
-            answer = self.send(link, data[number * size : (number + 1) * size])
+            part = data[number * size : (number + 1) * size]
+            answer = self.send(link, part)
             assert answer.status_code in (200, 204), answer.text
+            digests.append(sha256(part))
+        return digests
+
+    def complete(
+        self, person: Person, document_id: str, part_sha256: list[str] | None = None
+    ) -> httpx.Response:
+        body = {"part_sha256": part_sha256} if part_sha256 and len(part_sha256) > 1 else None
+        return self.client.post(f"/documents/{document_id}/complete", json=body, headers=person.headers)
 
     def upload(self, person: Person, patient_id: uuid.UUID, data: bytes, **kwargs: Any) -> httpx.Response:
         """Register, send, complete: the answer of the completion."""
         registered = self.register(person, patient_id, data, **kwargs)
         assert registered.status_code == 201, registered.text
-        self.send_parts(registered.json(), data)
+        digests = self.send_parts(registered.json(), data)
         document_id = registered.json()["document"]["id"]
-        return self.client.post(f"/documents/{document_id}/complete", headers=person.headers)
+        return self.complete(person, document_id, digests)
 
     def open(self, person: Person, document_id: str) -> httpx.Response:
         return self.client.post(f"/documents/{document_id}/open", headers=person.headers)

@@ -11,6 +11,7 @@ from sync_server.feed import models as _feed  # noqa: F401
 from sync_server.history import models as _history  # noqa: F401
 from sync_server.messaging import models as _messaging  # noqa: F401
 from sync_server.patient_email import models as _notifications  # noqa: F401
+from sync_server.payments import models as _payments  # noqa: F401
 from sync_server.privacy import models as _privacy  # noqa: F401
 from sync_server.staff_notifications import models as _alerts  # noqa: F401
 from sync_server.sync import models as _sync  # noqa: F401

@@ -46,7 +46,7 @@ def current_actor(
         user_id=user.id,
         username=user.username,
         full_name=user.full_name,
-        role=user.role,
+        role=Role(user.role),
         session_id=claims.session_id,
         ward_ids=frozenset(user.ward_ids or ()),
         doctor_id=user.doctor_id,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from shared.roles import Role
 from sync_server.auth.models import LoginThrottle, RefreshToken, SessionFamily, User, UserWard
+from sync_server.core import raw
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -64,7 +65,7 @@ def _signed_in_user_query() -> Select[Any]:
 
 # Built once: every authenticated request runs it, and a statement built per call pays for its cache
 # key each time (about a millisecond here).
-_SIGNED_IN_USER = _signed_in_user_query()
+_SIGNED_IN_USER = raw.Statement(_signed_in_user_query())
 
 
 def signed_in_user(session: Session, *, user_id: uuid.UUID, session_id: uuid.UUID) -> Row[Any] | None:
@@ -72,7 +73,7 @@ def signed_in_user(session: Session, *, user_id: uuid.UUID, session_id: uuid.UUI
 
     None when the session does not exist, was revoked, or belongs to someone else.
     """
-    return session.execute(_SIGNED_IN_USER, {"user_id": user_id, "session_id": session_id}).one_or_none()
+    return _SIGNED_IN_USER.one_or_none(session, {"user_id": user_id, "session_id": session_id})
 
 
 def session_family(session: Session, family_id: uuid.UUID) -> SessionFamily | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, or_, select, text, update
@@ -19,6 +20,7 @@ from sync_server.booking.models import (
     AppointmentStatus,
     BookingSaga,
 )
+from sync_server.core import raw
 from sync_server.directory.models import Patient
 
 Interval = tuple[datetime, datetime]
@@ -48,10 +50,15 @@ _STATUS = select(_APPOINTMENTS.c.status, _APPOINTMENTS.c.hold_expires_at).where(
 )
 
 
-def insert_appointment(session: Session, values: dict[str, Any]) -> Row[Any]:
+@lru_cache(maxsize=8)
+def _insert_appointment(columns: tuple[str, ...]) -> raw.Statement:
+    return raw.Statement(_INSERT_APPOINTMENT, columns=columns)
+
+
+def insert_appointment(session: Session, values: dict[str, Any]) -> Any:
     """Write a new appointment (all its columns in `values`) and return its row. The exclusion
     constraints raise IntegrityError (23P01) when it would overlap a held or confirmed one."""
-    return session.connection().execute(_INSERT_APPOINTMENT, values).one()
+    return _insert_appointment(tuple(values)).one(session, values)
 
 
 def confirm_held(session: Session, appointment_id: uuid.UUID, *, now: datetime) -> Row[Any] | None:
@@ -111,21 +118,25 @@ def save_saga_state(
 
 
 SAGA_COLUMNS = tuple(c.name for c in _SAGAS.c if c.name not in ("created_at", "updated_at"))
-_INSERT_SAGA = insert(_SAGAS).returning(_SAGAS.c.created_at)
+_INSERT_SAGA = raw.Statement(
+    insert(_SAGAS).returning(_SAGAS.c.created_at), columns=SAGA_COLUMNS, json=("payload", "outcome")
+)
 
 
-def insert_saga(session: Session, values: dict[str, Any]) -> Row[Any]:
+def insert_saga(session: Session, values: dict[str, Any]) -> Any:
     """Write a saga's row (every column in SAGA_COLUMNS) with one plain INSERT; returns (created_at,).
     Raises IntegrityError when its (started_by, client_request_id) was used before."""
-    return session.connection().execute(_INSERT_SAGA, values).one()
+    return _INSERT_SAGA.one(session, values)
 
 
-_PATIENT = select(Patient.id, Patient.full_name, Patient.email).where(Patient.id == bindparam("patient_id"))
+_PATIENT = raw.Statement(
+    select(Patient.id, Patient.full_name, Patient.email).where(Patient.id == bindparam("patient_id"))
+)
 
 
 def patient_contact(session: Session, patient_id: uuid.UUID) -> Row[Any, Any, Any] | None:
     """(id, full_name, email) of a patient, or None: what a booking's events say about him."""
-    return session.connection().execute(_PATIENT, {"patient_id": patient_id}).one_or_none()
+    return _PATIENT.one_or_none(session, {"patient_id": patient_id})
 
 
 def appointment(session: Session, appointment_id: uuid.UUID) -> Appointment | None:
@@ -146,7 +157,7 @@ class BookableDoctor:
 
 # Booking reads this for every request: one row, the rules and closures aggregated as JSON, instead of
 # the ORM's joined load of two collections.
-_BOOKABLE_DOCTOR = text(
+_BOOKABLE_DOCTOR_SQL = text(
     """
     SELECT d.id, d.full_name, d.time_zone, d.default_slot_minutes, d.active,
            (SELECT json_agg(json_build_array(r.weekday, r.starts, r.ends, r.valid_from, r.valid_until))
@@ -158,6 +169,8 @@ _BOOKABLE_DOCTOR = text(
     """
 )
 
+_BOOKABLE_DOCTOR = raw.Statement(_BOOKABLE_DOCTOR_SQL)
+
 
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
@@ -165,7 +178,7 @@ def _day(value: str | None) -> date | None:
 
 def bookable_doctor(session: Session, doctor_id: uuid.UUID) -> BookableDoctor | None:
     """The doctor and his schedule (weekly rules, closures), or None when there is no such doctor."""
-    row = session.connection().execute(_BOOKABLE_DOCTOR, {"doctor_id": doctor_id}).one_or_none()
+    row = _BOOKABLE_DOCTOR.one_or_none(session, {"doctor_id": doctor_id})
     if row is None:
         return None
     slot_minutes = row.default_slot_minutes or 20

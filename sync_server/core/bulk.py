@@ -6,9 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sync_server.core import raw
 from sync_server.core.db import Base
 
 
@@ -25,11 +25,11 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     if not rows:
         return
     table, columns = model.__tablename__, ", ".join(rows[0])
-    session.execute(
-        text(
-            f"INSERT INTO {table} ({columns}) SELECT {columns}"
-            f" FROM jsonb_populate_recordset(NULL::{table}, CAST(:rows AS jsonb)) WITH ORDINALITY"
-            " ORDER BY ordinality"
-        ),
+    session.flush()  # rows may refer to objects the session has not written yet
+    raw.execute(
+        session,
+        f"INSERT INTO {table} ({columns}) SELECT {columns}"
+        f" FROM jsonb_populate_recordset(NULL::{table}, CAST(%(rows)s AS jsonb)) WITH ORDINALITY"
+        " ORDER BY ordinality",
         {"rows": json.dumps(rows, default=str, separators=(",", ":"))},
     )

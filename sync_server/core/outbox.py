@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, T
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sync_server.core import raw
 from sync_server.core.bulk import insert_rows
 from sync_server.core.db import Base
 
@@ -66,7 +67,12 @@ def emit(
     return message
 
 
-_INSERT_MESSAGE = insert(OutboxMessage.__table__)  # type: ignore[arg-type]  # built once: see emit_now
+# Built once, run on the driver's cursor (core/raw.py): every booking writes one.
+_INSERT_MESSAGE = raw.Statement(
+    insert(OutboxMessage.__table__),  # type: ignore[arg-type]
+    columns=("message_id", "event_type", "aggregate_type", "aggregate_id", "payload", "attempts"),
+    json=("payload",),
+)
 
 
 def emit_now(
@@ -79,8 +85,8 @@ def emit_now(
 ) -> None:
     """Like `emit`, but the row is written at once with a plain INSERT on the session's connection, with
     no unit of work (hot paths: a saga step writes one event and nothing refers to it)."""
-    session.connection().execute(
-        _INSERT_MESSAGE,
+    _INSERT_MESSAGE.run(
+        session,
         message_row(
             event_type=event_type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload
         ),

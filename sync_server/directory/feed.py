@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from shared.privacy import patient_audiences
 from shared.protocol import Entity
+from sync_server.core import raw
 from sync_server.directory.models import Doctor, Medication, Patient, Room, Ward
 from sync_server.feed.changes import record_change, to_json
 from sync_server.feed.scopes import PATIENTS, REFERENCE
@@ -127,6 +128,7 @@ _PATIENT_AND_FEED = text(
       FROM patients AS p WHERE p.id = ANY(CAST(:ids AS uuid[]))
     """
 )
+_PATIENT_AND_FEED_RAW = raw.Statement(_PATIENT_AND_FEED)
 
 
 def record_patients(
@@ -141,7 +143,7 @@ def record_patients(
     if not ids:
         return 0
     written = 0
-    rows = session.connection().execute(_PATIENT_AND_FEED, {"ids": ids}).all()
+    rows = _PATIENT_AND_FEED_RAW.all(session, {"ids": ids})
     for patient_id, ward_id, data, visits, fed in rows:
         audiences = sorted(patient_audiences(privacy.facts_of(patient_id, ward_id, visits), now=now))
         if sorted(fed["scopes"]) == audiences and fed["data"] == data:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared.protocol import Entity
+from sync_server.core import raw
 
 NOTIFY_CHANNEL = "warddesk_sync"
 # Session.info key of the changes held back by `deferred_changes`.
@@ -48,6 +49,9 @@ _RECORD = text(
     SELECT pg_notify(:channel, scope) FROM (SELECT scope FROM gone UNION SELECT scope FROM kept) AS touched
     """
 )
+
+
+_RECORD_RAW = raw.Statement(_RECORD)  # every write of every domain runs it: on the driver's cursor
 
 
 # `_RECORD` for many records at once (each at most once: a row cannot be upserted twice in one statement).
@@ -130,7 +134,7 @@ def record_change(
         return
     # On the session's connection: no autoflush of the caller's pending ORM objects is needed for a
     # row that refers to none of them (they are flushed by the caller, or at commit).
-    session.connection().execute(_RECORD, params)
+    _RECORD_RAW.run(session, params)
 
 
 @contextmanager

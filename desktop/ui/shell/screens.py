@@ -49,6 +49,12 @@ def _inbox(context: DesktopContext, parent: QWidget) -> QWidget:
     return inbox_screen(context, parent)
 
 
+def _admin(context: DesktopContext, parent: QWidget) -> QWidget:
+    from desktop.ui.admin.screen import admin_screen
+
+    return admin_screen(context, parent)
+
+
 def default_screens() -> list[Screen]:
     """Every screen of the app, in navigation order."""
     return [
@@ -69,6 +75,12 @@ def default_screens() -> list[Screen]:
             title_source=QT_TRANSLATE_NOOP("Screens", "Conflicts"),
             roles=frozenset(Role),
             factory=_inbox,
+        ),
+        Screen(
+            key="admin",
+            title_source=QT_TRANSLATE_NOOP("Screens", "Sync health"),
+            roles=frozenset({Role.ADMIN}),
+            factory=_admin,
         ),
     ]
 

@@ -47,6 +47,8 @@ TICKET_READERS = frozenset({Role.NURSE, Role.PHARMACIST, Role.ADMIN})  # a nurse
 NURSES = frozenset({Role.NURSE})
 CARERS = frozenset({Role.NURSE, Role.DOCTOR})
 PHARMACY = frozenset({Role.PHARMACIST})
+DESK = frozenset({Role.SCHEDULER})
+DESK_READERS = frozenset({Role.SCHEDULER, Role.ADMIN})
 
 ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -89,6 +91,16 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     # The local store's expiring links: the signed token in the path is the permission.
     ("GET", "/documents/blobs/{token}"): SIGNED_LINK,
     ("PUT", "/documents/blobs/{token}"): SIGNED_LINK,
+    # Payments at the desk: schedulers take and refund money; they and admins read amounts; nobody else.
+    ("PUT", "/fees"): ADMIN,
+    ("GET", "/fees"): DESK_READERS,
+    ("GET", "/appointments/{appointment_id}/fee"): DESK_READERS,
+    ("POST", "/payments"): DESK,
+    ("POST", "/payments/{payment_id}/refunds"): DESK,
+    ("GET", "/payments"): DESK_READERS,
+    ("GET", "/payments/refunds-due"): DESK_READERS,
+    ("GET", "/payments/{entry_id}/receipt.pdf"): DESK_READERS,
+    ("GET", "/reports/cash"): DESK_READERS,
     ("GET", "/formulary"): EVERYONE,
     ("GET", "/formulary/{code}"): EVERYONE,
     ("POST", "/formulary"): FORMULARY_WRITERS,
@@ -214,6 +226,8 @@ def records(session_factory: sessionmaker[Session], ward: Ward, doctor: Doctor) 
         "saga_id": uuid.uuid4(),
         "ticket_id": uuid.uuid4(),  # none exists: the allowed roles get 404
         "document_id": uuid.uuid4(),  # none exists: the allowed roles get 404
+        "payment_id": uuid.uuid4(),  # no such payment: the desk gets 404
+        "entry_id": uuid.uuid4(),
         "token": "not-a-signed-link",
         "notification_id": uuid.uuid4(),
         "consumer": "confirmation-email",

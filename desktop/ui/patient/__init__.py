@@ -1,0 +1,1 @@
+"""The patient screen (demographics, history timeline, documents, the desk's payments) and the cash report."""

@@ -179,7 +179,7 @@ class S3Store:
                 "x-amz-sdk-checksum-algorithm": "SHA256",
                 "x-amz-checksum-sha256": checksum,
             }
-            return UploadPlan(None, self.part_size, [Link("PUT", url, headers, expires_at)])
+            return UploadPlan(None, size, [Link("PUT", url, headers, expires_at)])
         if upload_id is None:
             started = self.client.create_multipart_upload(
                 Bucket=self.bucket,

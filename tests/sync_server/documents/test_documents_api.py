@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.roles import Role
 from sync_server.audit.models import AuditEntry
 from sync_server.documents.models import Document
-from sync_server.documents.storage import b64_sha256
+from sync_server.documents.storage import S3Store, b64_sha256
 from tests.conftest import Person
 from tests.sync_server.documents.conftest import BUCKET, MAX_MB, Desk, FixedClock, Ward3, pdf, png, sha256
 
@@ -153,6 +153,28 @@ def test_a_damaged_upload_fails_its_integrity_check_and_is_never_shown(
     # Completing again gives the same verdict; the document never becomes available.
     again = desk.client.post(f"/documents/{document_id}/complete", headers=nurse.headers)
     assert again.status_code == 422
+
+
+@pytest.mark.parametrize("store_kind", ["s3"], indirect=True)
+def test_a_file_up_to_the_multipart_threshold_goes_in_one_signed_put(
+    desk: Desk, nurse: Person, ward3: Ward3, app: Any, s3_client: Any
+) -> None:
+    app.state.document_store = S3Store(
+        s3_client,
+        bucket=BUCKET,
+        link_seconds=300,
+        part_size=5 * 1024 * 1024,
+        multipart_above=12 * 1024 * 1024,
+    )
+    data = pdf(11 * 1024 * 1024)
+    registered = desk.register(nurse, ward3.patient.id, data).json()
+    assert len(registered["parts"]) == 1
+    assert registered["part_size"] >= len(data)
+    assert registered["parts"][0]["headers"]["x-amz-checksum-sha256"] == b64_sha256(sha256(data))
+    desk.send_parts(registered, data)
+    completed = desk.complete(nurse, registered["document"]["id"])
+    assert completed.status_code == 200, completed.text
+    assert desk.send(desk.open(nurse, registered["document"]["id"]).json()["link"], b"").content == data
 
 
 @pytest.mark.parametrize("store_kind", ["s3"], indirect=True)

@@ -32,6 +32,7 @@ from tests.desktop.calendar.conftest import (  # noqa: E402, F401  (fixtures use
 )
 
 HERE = os.path.dirname(__file__)
+_OFFSCREEN_LIMITS = "This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -39,9 +40,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if str(item.path).startswith(HERE):
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
-            item.add_marker(
-                pytest.mark.qt_log_ignore("This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)")
-            )
+            item.add_marker(pytest.mark.qt_log_ignore(_OFFSCREEN_LIMITS))
 
 
 @pytest.fixture

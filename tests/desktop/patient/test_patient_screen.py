@@ -50,7 +50,9 @@ def titles(screen: PatientScreen) -> list[str]:
 
 
 def test_the_timeline_shows_the_newest_page_first_and_fetches_older_pages_as_it_scrolls(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     pulled(station.store, many_entries(MARIA, 120))
@@ -69,7 +71,9 @@ def test_the_timeline_shows_the_newest_page_first_and_fetches_older_pages_as_it_
 
 
 def test_the_list_view_asks_for_the_next_page_when_scrolled_to_the_end(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     pulled(station.store, many_entries(MARIA, 120))
@@ -85,7 +89,9 @@ def test_the_list_view_asks_for_the_next_page_when_scrolled_to_the_end(
 
 
 def test_the_kind_filter_pages_only_that_kind_from_the_cache(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     pulled(station.store, many_entries(MARIA, 300))  # 60 of each kind
@@ -104,7 +110,10 @@ def test_the_kind_filter_pages_only_that_kind_from_the_cache(
 
 
 def test_the_timeline_model_passes_the_model_tester(
-    qtbot: QtBot, qtmodeltester, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    qtmodeltester,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     pulled(station.store, many_entries(MARIA, 60))
@@ -113,7 +122,9 @@ def test_the_timeline_model_passes_the_model_tester(
 
 
 def test_the_header_shows_the_birth_date_with_its_four_digit_year_and_the_age(
-    qtbot: QtBot, workstation, brazil: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    brazil: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.NURSE)
     screen = open_screen(qtbot, station, brazil)
@@ -132,7 +143,9 @@ def write_note(qtbot: QtBot, screen: PatientScreen, text: str) -> None:
 
 
 def test_a_note_written_offline_shows_at_once_as_waiting_and_survives_a_restart(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     pulled(station.store, many_entries(MARIA, 10))
@@ -146,7 +159,11 @@ def test_a_note_written_offline_shows_at_once_as_waiting_and_survives_a_restart(
     assert "BP 150/95; start amlodipine 5 mg." in top.data()
     (queued,) = station.store.mutations_to_push()
     assert queued.name is MutationName.HISTORY_NOTE_ADD
-    assert queued.payload == {"patient_id": str(MARIA), "noted_on": TODAY.isoformat(), "text": queued.payload["text"]}
+    assert queued.payload == {
+        "patient_id": str(MARIA),
+        "noted_on": TODAY.isoformat(),
+        "text": "BP 150/95; start amlodipine 5 mg.",
+    }
 
     path = station.store.path
     station.store.close()
@@ -165,7 +182,9 @@ def test_a_note_written_offline_shows_at_once_as_waiting_and_survives_a_restart(
 
 
 def test_the_servers_entry_replaces_the_waiting_note_once_pulled(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     screen = open_screen(qtbot, station, english)
@@ -198,7 +217,9 @@ def test_the_servers_entry_replaces_the_waiting_note_once_pulled(
 
 
 def test_an_amendment_is_a_new_entry_and_the_note_stays_as_written(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     note_id = uuid.uuid4()
@@ -256,7 +277,9 @@ def paid_visit(station) -> uuid.UUID:  # type: ignore[no-untyped-def]
 
 
 def test_doctors_and_nurses_never_see_amounts(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     for role, doctor in ((Role.DOCTOR, CARDIOLOGIST), (Role.NURSE, None)):
         station = workstation(role, doctor_id=doctor)
@@ -264,13 +287,16 @@ def test_doctors_and_nurses_never_see_amounts(
         screen = open_screen(qtbot, station, english)
         shown = [screen.tabs.tabText(i) for i in range(screen.tabs.count())]
         assert shown == ["&History", "&Documents"] and screen.payments is None
-        (entry,) = [screen.timeline_model.index(row).data() for row in range(screen.timeline_model.rowCount())]
+        model = screen.timeline_model
+        (entry,) = [model.index(row).data() for row in range(model.rowCount())]
         assert "Consultation paid" in entry and "180" not in entry
         assert screen.patient is not None and screen.patient.payments is None
 
 
 def test_the_desk_sees_the_visits_with_their_payments_and_amounts(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.SCHEDULER)
     paid_visit(station)
@@ -284,7 +310,9 @@ def test_the_desk_sees_the_visits_with_their_payments_and_amounts(
 
 
 def test_the_payment_dialog_refuses_amounts_that_are_not_money_and_says_why(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.SCHEDULER)
     appointment = uuid.uuid4()
@@ -333,7 +361,9 @@ def test_the_payment_dialog_refuses_amounts_that_are_not_money_and_says_why(
 
 
 def test_a_brazilian_desk_types_the_cents_after_a_comma(
-    qtbot: QtBot, workstation, brazil: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    brazil: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.SCHEDULER)
     appointment = uuid.uuid4()
@@ -355,7 +385,9 @@ def test_a_brazilian_desk_types_the_cents_after_a_comma(
 
 
 def test_the_patients_screen_finds_a_patient_by_name_and_opens_them(
-    qtbot: QtBot, workstation, english: QLocale  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    workstation,
+    english: QLocale,  # type: ignore[no-untyped-def]
 ) -> None:
     station = workstation(Role.SCHEDULER)
     screen = PatientsScreen(station.context, today=lambda: TODAY, locale=english)

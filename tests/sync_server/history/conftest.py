@@ -69,13 +69,13 @@ def dynamodb_endpoint() -> Iterator[str]:
 
 def dynamodb_settings(endpoint: str, **overrides: Any) -> Settings:
     """Settings naming a fresh DynamoDB table (moto's backends are per process: names must not clash)."""
-    return make_test_settings(
-        messaging_in_app=False,
-        history_store="dynamodb",
-        history_endpoint_url=endpoint,
-        history_table=f"history-{uuid.uuid4().hex[:12]}",
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "messaging_in_app": False,
+        "history_store": "dynamodb",
+        "history_endpoint_url": endpoint,
+        "history_table": f"history-{uuid.uuid4().hex[:12]}",
+    }
+    return make_test_settings(**{**values, **overrides})
 
 
 def dynamo_store(endpoint: str) -> DynamoHistoryStore:

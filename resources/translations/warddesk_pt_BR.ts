@@ -1145,6 +1145,11 @@
         <translation>Pedidos de reposição</translation>
     </message>
     <message>
+        <location filename="../../desktop/ui/shell/screens.py" line="80"/>
+        <source>Sync health</source>
+        <translation>Saúde da sincronização</translation>
+    </message>
+    <message>
         <location filename="../../desktop/ui/shell/screens.py" line="69"/>
         <source>Conflicts</source>
         <translation>Conflitos</translation>
@@ -3273,6 +3278,369 @@
         <location filename="../../desktop/ui/documents/viewer.py" line="1"/>
         <source>Page %1 of %2</source>
         <translation>Página %1 de %2</translation>
+    </message>
+</context>
+<context>
+    <name>Admin</name>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>&amp;Discard…</source>
+        <translation>&amp;Descartar…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Motivo:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Atualizar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>&amp;Try again</source>
+        <translation>&amp;Tentar de novo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>&amp;Workstations ({n})</source>
+        <translation>&amp;Estações ({n})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>(unknown)</source>
+        <translation>(desconhecido)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Ask the server again (F5)</source>
+        <translation>Perguntar de novo ao servidor (F5)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Asking the server…</source>
+        <translation>Consultando o servidor…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Attempts</source>
+        <translation>Tentativas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Attempts: {n}</source>
+        <translation>Tentativas: {n}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Choose a dead letter to see what it carried.</source>
+        <translation>Escolha uma mensagem morta para ver o que ela levava.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Conflicts</source>
+        <translation>Conflitos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Consumer</source>
+        <translation>Consumidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Consumer: {consumer}</source>
+        <translation>Consumidor: {consumer}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Dead &amp;letters ({n})</source>
+        <translation>Mensagens &amp;mortas ({n})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Dead letter details</source>
+        <translation>Detalhes da mensagem morta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Dead letters</source>
+        <translation>Mensagens mortas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Deliver it to its consumer again (once the cause is fixed)</source>
+        <translation>Entregá-la de novo ao consumidor (depois de corrigida a causa)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Deliver the {event} message to {consumer} again? Do it once its cause is fixed; a message it already handled is not handled twice.</source>
+        <translation>Entregar de novo a mensagem {event} a {consumer}? Faça isso depois de corrigida a causa; uma mensagem já tratada não é tratada duas vezes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Discard</source>
+        <translation>Descartar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Discard dead letter</source>
+        <translation>Descartar mensagem morta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Discard the {event} message for {consumer}? It will not be delivered again.</source>
+        <translation>Descartar a mensagem {event} de {consumer}? Ela não será entregue de novo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Discarded.</source>
+        <translation>Descartada.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Due since</source>
+        <translation>Atrasada desde</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Error</source>
+        <translation>Erro</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Error: {error}</source>
+        <translation>Erro: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Event</source>
+        <translation>Evento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Event: {event}</source>
+        <translation>Evento: {event}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>First failure</source>
+        <translation>Primeira falha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>First failure: {time}</source>
+        <translation>Primeira falha: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>It had been discarded already.</source>
+        <translation>Ela já tinha sido descartada.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>It had been replayed already; nothing was sent twice.</source>
+        <translation>Ela já tinha sido reenviada; nada foi enviado duas vezes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Kind</source>
+        <translation>Tipo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Last error</source>
+        <translation>Último erro</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Last failure</source>
+        <translation>Última falha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Last failure: {time}</source>
+        <translation>Última falha: {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Last sync</source>
+        <translation>Última sincronização</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Loading…</source>
+        <translation>Carregando…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Message: {id}</source>
+        <translation>Mensagem: {id}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Needs the server</source>
+        <translation>Precisa do servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Queued</source>
+        <translation>Na fila</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Re&amp;play</source>
+        <translation>Reen&amp;viar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Reason for discarding</source>
+        <translation>Motivo do descarte</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Record: {kind} {id}</source>
+        <translation>Registro: {kind} {id}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Refused</source>
+        <translation>Recusadas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Replay</source>
+        <translation>Reenviar</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Replay dead letter</source>
+        <translation>Reenviar mensagem morta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Replayed: the message goes to {consumer} again.</source>
+        <translation>Reenviada: a mensagem vai de novo para {consumer}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Saga</source>
+        <translation>Saga</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Set it aside for good, saying why</source>
+        <translation>Deixá-la de lado de vez, dizendo por quê</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Step</source>
+        <translation>Etapa</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Stuck &amp;sagas ({n})</source>
+        <translation>&amp;Sagas paradas ({n})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Stuck sagas</source>
+        <translation>Sagas paradas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Summary</source>
+        <translation>Resumo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Sync health</source>
+        <translation>Saúde da sincronização</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Sync health needs the server, and it cannot be reached now. This screen shows what the server knows; it comes back as soon as the connection does.</source>
+        <translation>A saúde da sincronização precisa do servidor, que não pode ser alcançado agora. Esta tela mostra o que o servidor sabe; ela volta assim que a conexão voltar.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>The server is busy or part of it is down; try again in a moment.</source>
+        <translation>O servidor está ocupado ou parte dele está fora do ar; tente de novo em instantes.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>The server refused: {message}</source>
+        <translation>O servidor recusou: {message}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>The server sent an answer this desktop cannot read; tell IT.</source>
+        <translation>O servidor enviou uma resposta que este computador não consegue ler; avise a TI.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Updated {time}.</source>
+        <translation>Atualizado em {time}.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>User</source>
+        <translation>Usuário</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Version</source>
+        <translation>Versão</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>What it carried (names and addresses hidden):</source>
+        <translation>O que ela levava (nomes e endereços ocultos):</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Why (kept in the audit log)</source>
+        <translation>Por quê (fica no registro de auditoria)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Workstation</source>
+        <translation>Estação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Workstations</source>
+        <translation>Estações</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>Your session has ended; sign in again.</source>
+        <translation>Sua sessão terminou; entre de novo.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>never</source>
+        <translation>nunca</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>unknown</source>
+        <translation>desconhecido</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>{desks} workstations, {stale} stale · outbox: {backlog} waiting, oldest {age} s · {dead} dead letters</source>
+        <translation>{desks} estações, {stale} paradas · outbox: {backlog} aguardando, a mais antiga há {age} s · {dead} mensagens mortas</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/admin/screen.py" line="1"/>
+        <source>{text} (stale)</source>
+        <translation>{text} (parada)</translation>
     </message>
 </context>
 </TS>

@@ -105,6 +105,7 @@ class AppointmentDetailsDialog(QDialog):
     rescheduleRequested = Signal()
     cancelRequested = Signal()
     attendanceRecorded = Signal(bool)
+    patientRequested = Signal(object)  # the patient's id: open their screen
 
     def __init__(
         self, details: AppointmentDetails, *, locale: QLocale | None = None, parent: QWidget | None = None
@@ -166,6 +167,9 @@ class AppointmentDetailsDialog(QDialog):
         self.came_button.setAccessibleName(self.tr("Record that the patient came"))
         self.no_show_button = QPushButton(self.tr("&Did not come"), self)
         self.no_show_button.setAccessibleName(self.tr("Record that the patient did not come"))
+        self.patient_button = QPushButton(self.tr("&Open patient…"), self)
+        self.patient_button.setAccessibleName(self.tr("Open the patient's screen"))
+        self.patient_button.clicked.connect(self._open_patient)
         close = QPushButton(self.tr("&Close"), self)
         close.setDefault(True)
         close.clicked.connect(self.accept)
@@ -179,6 +183,7 @@ class AppointmentDetailsDialog(QDialog):
         buttons.addWidget(self.reschedule_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.patient_button)
         buttons.addWidget(close)
 
         layout = QVBoxLayout(self)
@@ -189,8 +194,14 @@ class AppointmentDetailsDialog(QDialog):
         layout.addLayout(buttons)
         self.show_details(details)
 
+    def _open_patient(self) -> None:
+        if self.details.patient is not None:
+            self.patientRequested.emit(self.details.patient.id)
+            self.accept()
+
     def show_details(self, details: AppointmentDetails) -> None:
         self.details = details
+        self.patient_button.setEnabled(details.patient is not None)
         zone = details.doctor.zone if details.doctor else None
         self.patient.setText(
             details.patient.label if details.patient else self.tr("A patient not on this computer")

@@ -70,6 +70,7 @@ class CalendarScreen(QWidget):
     dialogOpened = Signal(object)
     changed = Signal(object)
     exported = Signal(object)
+    patientRequested = Signal(object)  # a patient's id, from an appointment's details
 
     def __init__(
         self,
@@ -402,6 +403,7 @@ class CalendarScreen(QWidget):
         dialog.rescheduleRequested.connect(lambda: self._ask_reschedule(dialog))
         dialog.cancelRequested.connect(lambda: self._ask_cancel(dialog))
         dialog.attendanceRecorded.connect(lambda came: self._record_attendance(dialog, came))
+        dialog.patientRequested.connect(self.patientRequested)
         self._open(dialog)
 
     def _record_attendance(self, dialog: AppointmentDetailsDialog, came: bool) -> None:

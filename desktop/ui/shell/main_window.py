@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTime, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -307,7 +308,20 @@ class MainWindow(QMainWindow):
         )
         help_menu.addAction(self.shortcuts_action)
         self.shortcuts_dialog: QMessageBox | None = None
-        self.menuBar().setCornerWidget(self.bell, Qt.Corner.TopRightCorner)
+        corner = QWidget(self)
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 0, 0)
+        self.patient_search = QLineEdit(corner)
+        self.patient_search.setPlaceholderText(self.tr("Find a patient (Ctrl+F)"))
+        self.patient_search.setAccessibleName(self.tr("Find a patient"))
+        self.patient_search.setClearButtonEnabled(True)
+        self.patient_search.setFixedWidth(240)
+        self.patient_search.returnPressed.connect(self.find_patient)
+        self.patient_search.setVisible("patients" in self.screen_keys)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.patient_search.setFocus)
+        corner_layout.addWidget(self.patient_search)
+        corner_layout.addWidget(self.bell)
+        self.menuBar().setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.sign_out_warning: QMessageBox | None = None
 
         geometry = settings.window_geometry
@@ -324,6 +338,8 @@ class MainWindow(QMainWindow):
             placeholder = self.screens.widget(row)
             widget = screen.factory(self._context, self.screens)
             widget.setAccessibleName(screen.title)
+            if hasattr(widget, "patientRequested"):  # the calendar and the tickets open a patient's screen
+                widget.patientRequested.connect(lambda patient_id: self.open_record("patient", patient_id))
             self.screen_widgets[screen.key] = widget
             self.screens.insertWidget(row, widget)
             self.screens.removeWidget(placeholder)
@@ -335,7 +351,11 @@ class MainWindow(QMainWindow):
 
     def open_record(self, entity: str, record_id: object) -> None:
         """Show the screen a notification is about, opened on its record."""
-        targets = {"ticket": ("tickets", "select_ticket"), "appointment": ("calendar", "open_appointment")}
+        targets = {
+            "ticket": ("tickets", "select_ticket"),
+            "appointment": ("calendar", "open_appointment"),
+            "patient": ("patients", "open_patient"),
+        }
         if entity not in targets or not isinstance(record_id, uuid.UUID):
             return
         key, method = targets[entity]
@@ -347,6 +367,15 @@ class MainWindow(QMainWindow):
                 self.raise_()
                 self.activateWindow()
                 return
+
+    def find_patient(self) -> None:
+        """The search box's text, searched on the patients screen (a single match opens at once)."""
+        if "patients" not in self.screen_keys:
+            return
+        widget = self.show_screen(self.screen_keys.index("patients"))
+        if widget is not None and hasattr(widget, "search"):
+            widget.search(self.patient_search.text())
+            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _go_to(self, row: int) -> None:
         widget = self.show_screen(row)
@@ -371,6 +400,7 @@ class MainWindow(QMainWindow):
                 ("Alt+W / Alt+D", self.tr("Calendar: week view / day view")),
                 ("Ctrl+1 … Ctrl+9", self.tr("Go to the first, second… screen")),
                 ("Ctrl+Shift+N", self.tr("Open or close the notifications")),
+                ("Ctrl+F", self.tr("Find a patient")),
                 ("Esc", self.tr("Close a dialog (a ticket being written is kept as a draft)")),
                 ("Ctrl+L", self.tr("Lock the workstation")),
                 ("Ctrl+Q", self.tr("Quit")),

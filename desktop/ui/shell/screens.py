@@ -55,6 +55,18 @@ def _admin(context: DesktopContext, parent: QWidget) -> QWidget:
     return admin_screen(context, parent)
 
 
+def _patients(context: DesktopContext, parent: QWidget) -> QWidget:
+    from desktop.ui.patient.screen import PatientsScreen
+
+    return PatientsScreen(context, parent=parent)
+
+
+def _cash_report(context: DesktopContext, parent: QWidget) -> QWidget:
+    from desktop.ui.patient.cash_report import CashReportScreen
+
+    return CashReportScreen(context, parent=parent)
+
+
 def default_screens() -> list[Screen]:
     """Every screen of the app, in navigation order."""
     return [
@@ -69,6 +81,18 @@ def default_screens() -> list[Screen]:
             title_source=QT_TRANSLATE_NOOP("Screens", "Refill tickets"),
             roles=frozenset({Role.NURSE, Role.PHARMACIST}),
             factory=_tickets,
+        ),
+        Screen(
+            key="patients",
+            title_source=QT_TRANSLATE_NOOP("Screens", "Patients"),
+            roles=frozenset({Role.DOCTOR, Role.NURSE, Role.SCHEDULER, Role.ADMIN}),
+            factory=_patients,
+        ),
+        Screen(
+            key="cash_report",
+            title_source=QT_TRANSLATE_NOOP("Screens", "Cash report"),
+            roles=frozenset({Role.SCHEDULER, Role.ADMIN}),
+            factory=_cash_report,
         ),
         Screen(
             key="inbox",

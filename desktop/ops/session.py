@@ -38,6 +38,7 @@ from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from desktop.ops.background import Executors, Op
+from desktop.ops.documents import DocumentOps, clear_offline_copies
 from desktop.store import LocalStore, StorageUnavailable, cache_path
 from desktop.store.paths import server_host
 from desktop.sync import SessionTokens, SyncClient, SyncEngine, SyncStatus
@@ -636,6 +637,10 @@ def sign_out(
         except httpx.TransportError:
             pass  # offline: the refresh token is forgotten below, and the access token expires soon
     vault.delete(server_url=session.server_url, username=session.user.username)
+    try:  # a shared PC: the next person must not read the documents this one opened
+        clear_offline_copies(session.store)
+    except (StorageUnavailable, OSError) as exc:
+        log.warning("the offline copies of documents could not be removed: %s", exc)
     session.close()
 
 
@@ -681,6 +686,10 @@ class SyncRunner(QObject):
         self._session = session
         self._transport = transport
         self._long_poll_seconds = long_poll_seconds
+        # The documents attached on this workstation: sent by the engine after each push.
+        self.documents = DocumentOps(
+            session.store, server_url=session.server_url, tokens=session.tokens, transport=transport
+        )
         self._connect(session.tokens)
         self._stop = threading.Event()
         self._thread: ThreadPoolExecutor | None = None
@@ -691,6 +700,8 @@ class SyncRunner(QObject):
         self.client.queued_changes = lambda: self.engine.status.queued  # for the admin's sync-health view
         self.engine.listeners.append(self.statusChanged.emit)
         self.engine.progress_listeners.append(self.progressed.emit)
+        self.documents.use(tokens)
+        self.engine.send_documents = self.documents.send_queued
 
     @property
     def status(self) -> SyncStatus:

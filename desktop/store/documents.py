@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Column, Integer, String, Table, Text, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
+from desktop.store.connection import CacheConnection
 from desktop.store.database import WRITE
 from desktop.store.schema import metadata
 from shared.documents import SNIFF_BYTES, DocumentKind, sniff_content_type
@@ -301,3 +302,15 @@ class OfflineCopies:
         with self._engine.connect().execution_options(**WRITE) as conn, conn.begin():
             conn.execute(delete(document_copies))
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def document_folders(
+    store: CacheConnection, *, max_upload_bytes: int, copies_budget: int
+) -> tuple[UploadQueue, OfflineCopies]:
+    """The upload queue and the offline copies of the cache `store`, in folders beside its file."""
+    folder = store.path.parent / "documents"
+    engine = store._engine  # noqa: SLF001  # the same file: the tables are the cache's (migration 0006)
+    return (
+        UploadQueue(engine, folder / "spool", max_bytes=max_upload_bytes),
+        OfflineCopies(engine, folder / "copies", budget_bytes=copies_budget),
+    )

@@ -47,6 +47,10 @@ class DocumentTransfer:
         self._store = httpx.Client(timeout=timeout)
         self._tokens = tokens
 
+    def use(self, tokens: TokenProvider) -> None:
+        """Go on with another session's tokens (the person signed in again)."""
+        self._tokens = tokens
+
     def close(self) -> None:
         self._http.close()
         self._store.close()
@@ -158,6 +162,10 @@ class DocumentUploader:
                 self.queue.part_sent(upload.document_id, parts_sent=number + 1)
                 self._after_part(upload, number)
             self.transfer.complete(upload.document_id, part_sha256=digests if len(links) > 1 else None)
+        except OSError as exc:  # the spooled copy is gone or unreadable: it can never be sent
+            log.warning("document %s cannot be read from the queue: %s", upload.document_id, exc)
+            self.queue.failed(upload.document_id, error=str(exc))
+            return False
         except RequestRefused as refused:
             if refused.status == 409 and refused.code != "duplicate":
                 # The server has not got every part (its upload started over): send them all again.

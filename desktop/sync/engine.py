@@ -125,6 +125,9 @@ class SyncEngine:
         self._server_epoch: str | None = None
         self._server_epoch_loaded = False
         self._recoveries = 0  # how often this engine put its queue right after a restore
+        # Sends the documents attached on this workstation (desktop/ops/documents.py), after each push:
+        # an interrupted upload resumes at the next round, also after a restart. Raises SyncError.
+        self.send_documents: Callable[[], object] | None = None
 
     # ---- status ----
 
@@ -174,8 +177,13 @@ class SyncEngine:
         self._publish(state=Connection.SYNCING, message=None)
         self.pull()
         self.push()
+        self._send_documents()
         self.pull()
         self._publish(state=Connection.ONLINE, last_synced_at=datetime.now(UTC), message=None)
+
+    def _send_documents(self) -> None:
+        if self.send_documents is not None:
+            self.send_documents()
 
     def _report(self, exc: SyncError) -> None:
         state = {
@@ -434,6 +442,7 @@ class SyncEngine:
                     self._wake.clear()
                     try:
                         self.push()
+                        self._send_documents()
                     except SyncError as exc:
                         push_error = exc
                         break

@@ -51,4 +51,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>Patient</name>
+    <message numerus="yes">
+        <source>%n payments taken on this computer wait to sync and are not counted yet.</source>
+        <translation>
+            <numerusform>%n payment taken on this computer waits to sync and is not counted yet.</numerusform>
+            <numerusform>%n payments taken on this computer wait to sync and are not counted yet.</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

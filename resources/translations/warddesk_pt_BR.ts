@@ -223,6 +223,14 @@
         <source>The server offered no other time; pick one in the calendar.</source>
         <translation>O servidor não ofereceu outro horário; escolha um na agenda.</translation>
     </message>
+    <message>
+        <source>&amp;Open patient…</source>
+        <translation>Abrir &amp;paciente…</translation>
+    </message>
+    <message>
+        <source>Open the patient's screen</source>
+        <translation>Abrir a ficha do paciente</translation>
+    </message>
 </context>
 <context>
     <name>AppointmentStatus</name>
@@ -1019,6 +1027,14 @@
         <source>This list</source>
         <translation>Esta lista</translation>
     </message>
+    <message>
+        <source>Find a patient</source>
+        <translation>Procurar um paciente</translation>
+    </message>
+    <message>
+        <source>Find a patient (Ctrl+F)</source>
+        <translation>Procurar um paciente (Ctrl+F)</translation>
+    </message>
 </context>
 <context>
     <name>MultiDoctorDayView</name>
@@ -1153,6 +1169,14 @@
         <location filename="../../desktop/ui/shell/screens.py" line="69"/>
         <source>Conflicts</source>
         <translation>Conflitos</translation>
+    </message>
+    <message>
+        <source>Patients</source>
+        <translation>Pacientes</translation>
+    </message>
+    <message>
+        <source>Cash report</source>
+        <translation>Relatório de caixa</translation>
     </message>
 </context>
 <context>
@@ -3641,6 +3665,628 @@
         <location filename="../../desktop/ui/admin/screen.py" line="1"/>
         <source>{text} (stale)</source>
         <translation>{text} (parada)</translation>
+    </message>
+</context>
+<context>
+    <name>Patient</name>
+    <message>
+        <source>&amp;Add note…</source>
+        <translation>&amp;Adicionar nota…</translation>
+    </message>
+    <message>
+        <source>&amp;Amended text:</source>
+        <translation>&amp;Texto corrigido:</translation>
+    </message>
+    <message>
+        <source>&amp;Amount (R$):</source>
+        <translation>&amp;Valor (R$):</translation>
+    </message>
+    <message>
+        <source>&amp;Authorisation number:</source>
+        <translation>Nº de a&amp;utorização:</translation>
+    </message>
+    <message>
+        <source>&amp;Date:</source>
+        <translation>&amp;Data:</translation>
+    </message>
+    <message>
+        <source>&amp;Day:</source>
+        <translation>&amp;Dia:</translation>
+    </message>
+    <message>
+        <source>&amp;Documents</source>
+        <translation>&amp;Documentos</translation>
+    </message>
+    <message>
+        <source>&amp;Find:</source>
+        <translation>&amp;Procurar:</translation>
+    </message>
+    <message>
+        <source>&amp;History</source>
+        <translation>&amp;Histórico</translation>
+    </message>
+    <message>
+        <source>&amp;Method:</source>
+        <translation>&amp;Forma de pagamento:</translation>
+    </message>
+    <message>
+        <source>&amp;Note:</source>
+        <translation>&amp;Nota:</translation>
+    </message>
+    <message>
+        <source>&amp;Payments</source>
+        <translation>&amp;Pagamentos</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Motivo:</translation>
+    </message>
+    <message>
+        <source>&amp;Refund…</source>
+        <translation>&amp;Estornar…</translation>
+    </message>
+    <message>
+        <source>&amp;Save receipt…</source>
+        <translation>&amp;Salvar recibo…</translation>
+    </message>
+    <message>
+        <source>&amp;Show:</source>
+        <translation>&amp;Mostrar:</translation>
+    </message>
+    <message>
+        <source>&amp;Take payment…</source>
+        <translation>&amp;Receber pagamento…</translation>
+    </message>
+    <message>
+        <source>A health-plan payment needs the plan's authorisation number.</source>
+        <translation>Um pagamento por convênio precisa do número de autorização do plano.</translation>
+    </message>
+    <message>
+        <source>A note has at most {count} characters.</source>
+        <translation>Uma nota tem no máximo {count} caracteres.</translation>
+    </message>
+    <message>
+        <source>A note is never changed once saved: to correct it, amend it.</source>
+        <translation>Uma nota salva nunca é alterada: para corrigi-la, faça uma retificação.</translation>
+    </message>
+    <message>
+        <source>A&amp;mend note…</source>
+        <translation>Reti&amp;ficar nota…</translation>
+    </message>
+    <message>
+        <source>About this report</source>
+        <translation>Sobre este relatório</translation>
+    </message>
+    <message>
+        <source>Add a note</source>
+        <translation>Adicionar uma nota</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>Adicionado</translation>
+    </message>
+    <message>
+        <source>All desks</source>
+        <translation>Todos os guichês</translation>
+    </message>
+    <message>
+        <source>Amend a note</source>
+        <translation>Retificar uma nota</translation>
+    </message>
+    <message>
+        <source>Amend the selected note</source>
+        <translation>Retificar a nota selecionada</translation>
+    </message>
+    <message>
+        <source>Amended text</source>
+        <translation>Texto corrigido</translation>
+    </message>
+    <message>
+        <source>Amendment of a note</source>
+        <translation>Retificação de nota</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Valor</translation>
+    </message>
+    <message>
+        <source>Amount paid</source>
+        <translation>Valor pago</translation>
+    </message>
+    <message>
+        <source>Amount to refund</source>
+        <translation>Valor a estornar</translation>
+    </message>
+    <message>
+        <source>An amount has at most two decimal places (cents).</source>
+        <translation>Um valor tem no máximo duas casas decimais (centavos).</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>Consulta</translation>
+    </message>
+    <message>
+        <source>Appointments</source>
+        <translation>Consultas</translation>
+    </message>
+    <message>
+        <source>As written:</source>
+        <translation>Como foi escrita:</translation>
+    </message>
+    <message>
+        <source>At most {left} can be refunded.</source>
+        <translation>No máximo {left} pode ser estornado.</translation>
+    </message>
+    <message>
+        <source>By {name}</source>
+        <translation>Por {name}</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Arquivos CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>Cartão</translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation>Dinheiro</translation>
+    </message>
+    <message>
+        <source>Cash report of {day} · {desk}</source>
+        <translation>Relatório de caixa de {day} · {desk}</translation>
+    </message>
+    <message>
+        <source>D&amp;esk:</source>
+        <translation>&amp;Guichê:</translation>
+    </message>
+    <message>
+        <source>Date the note is about</source>
+        <translation>Data a que a nota se refere</translation>
+    </message>
+    <message>
+        <source>Day of the report</source>
+        <translation>Dia do relatório</translation>
+    </message>
+    <message>
+        <source>Desk</source>
+        <translation>Guichê</translation>
+    </message>
+    <message>
+        <source>Doctor or entry</source>
+        <translation>Médico ou lançamento</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>Documento</translation>
+    </message>
+    <message>
+        <source>Documents</source>
+        <translation>Documentos</translation>
+    </message>
+    <message>
+        <source>Everything</source>
+        <translation>Tudo</translation>
+    </message>
+    <message>
+        <source>Fee</source>
+        <translation>Preço</translation>
+    </message>
+    <message>
+        <source>Fee: {fee}</source>
+        <translation>Preço da consulta: {fee}</translation>
+    </message>
+    <message>
+        <source>Fetching the receipt from the server…</source>
+        <translation>Buscando o recibo no servidor…</translation>
+    </message>
+    <message>
+        <source>Fetching the report from the server…</source>
+        <translation>Buscando o relatório no servidor…</translation>
+    </message>
+    <message>
+        <source>Find a patient</source>
+        <translation>Procurar um paciente</translation>
+    </message>
+    <message>
+        <source>Find a patient by name or MRN, or open one from the calendar or a ticket.</source>
+        <translation>Procure um paciente pelo nome ou prontuário, ou abra-o pela agenda ou por um pedido.</translation>
+    </message>
+    <message>
+        <source>From the payments this computer has received from the server.</source>
+        <translation>A partir dos pagamentos que este computador recebeu do servidor.</translation>
+    </message>
+    <message>
+        <source>Health plan</source>
+        <translation>Convênio</translation>
+    </message>
+    <message>
+        <source>Health plan authorisation number</source>
+        <translation>Número de autorização do convênio</translation>
+    </message>
+    <message>
+        <source>History timeline, newest first</source>
+        <translation>Histórico, mais recentes primeiro</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Tipo</translation>
+    </message>
+    <message>
+        <source>MRN {mrn}</source>
+        <translation>Prontuário {mrn}</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Mensagem</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>Forma de pagamento</translation>
+    </message>
+    <message>
+        <source>Name or MRN</source>
+        <translation>Nome ou prontuário</translation>
+    </message>
+    <message>
+        <source>Net</source>
+        <translation>Líquido</translation>
+    </message>
+    <message>
+        <source>New note · {name}</source>
+        <translation>Nova nota · {name}</translation>
+    </message>
+    <message>
+        <source>No documents on this computer</source>
+        <translation>Nenhum documento neste computador</translation>
+    </message>
+    <message>
+        <source>No payments or refunds on this day.</source>
+        <translation>Nenhum pagamento ou estorno neste dia.</translation>
+    </message>
+    <message>
+        <source>No visits on this computer</source>
+        <translation>Nenhuma consulta neste computador</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>Não salvo: {reason}</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Nota</translation>
+    </message>
+    <message>
+        <source>Note of {date}</source>
+        <translation>Nota de {date}</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notas</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>Arquivos PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>PIX</source>
+        <translation>PIX</translation>
+    </message>
+    <message>
+        <source>Paid {paid} by {method}; {left} can be refunded.</source>
+        <translation>Pago {paid} em {method}; {left} pode ser estornado.</translation>
+    </message>
+    <message>
+        <source>Patient details</source>
+        <translation>Dados do paciente</translation>
+    </message>
+    <message>
+        <source>Patient name</source>
+        <translation>Nome do paciente</translation>
+    </message>
+    <message>
+        <source>Patient not on this computer</source>
+        <translation>Paciente não está neste computador</translation>
+    </message>
+    <message>
+        <source>Patient sections</source>
+        <translation>Seções do paciente</translation>
+    </message>
+    <message>
+        <source>Patients found</source>
+        <translation>Pacientes encontrados</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>Pagamento</translation>
+    </message>
+    <message>
+        <source>Payment method</source>
+        <translation>Forma de pagamento</translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation>Pagamentos</translation>
+    </message>
+    <message>
+        <source>Print rec&amp;eipt…</source>
+        <translation>&amp;Imprimir recibo…</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problema</translation>
+    </message>
+    <message>
+        <source>Reason for the amendment</source>
+        <translation>Motivo da retificação</translation>
+    </message>
+    <message>
+        <source>Reason for the amendment: {reason}</source>
+        <translation>Motivo da retificação: {reason}</translation>
+    </message>
+    <message>
+        <source>Reason for the refund</source>
+        <translation>Motivo do estorno</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Recibo</translation>
+    </message>
+    <message>
+        <source>Receipt saved to {path}.</source>
+        <translation>Recibo salvo em {path}.</translation>
+    </message>
+    <message>
+        <source>Record payment</source>
+        <translation>Registrar pagamento</translation>
+    </message>
+    <message>
+        <source>Refill ticket</source>
+        <translation>Pedido de reposição</translation>
+    </message>
+    <message>
+        <source>Refill tickets</source>
+        <translation>Pedidos de reposição</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>Estorno</translation>
+    </message>
+    <message>
+        <source>Refund a payment</source>
+        <translation>Estornar um pagamento</translation>
+    </message>
+    <message>
+        <source>Refund the selected payment</source>
+        <translation>Estornar o pagamento selecionado</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>Estornado</translation>
+    </message>
+    <message>
+        <source>Refunds</source>
+        <translation>Estornos</translation>
+    </message>
+    <message>
+        <source>Report saved to {path}.</source>
+        <translation>Relatório salvo em {path}.</translation>
+    </message>
+    <message>
+        <source>Save &amp;CSV…</source>
+        <translation>Salvar &amp;CSV…</translation>
+    </message>
+    <message>
+        <source>Save &amp;PDF…</source>
+        <translation>Salvar &amp;PDF…</translation>
+    </message>
+    <message>
+        <source>Save amendment</source>
+        <translation>Salvar retificação</translation>
+    </message>
+    <message>
+        <source>Save note</source>
+        <translation>Salvar nota</translation>
+    </message>
+    <message>
+        <source>Save the cash report</source>
+        <translation>Salvar o relatório de caixa</translation>
+    </message>
+    <message>
+        <source>Save the receipt</source>
+        <translation>Salvar o recibo</translation>
+    </message>
+    <message>
+        <source>Save the report as CSV</source>
+        <translation>Salvar o relatório em CSV</translation>
+    </message>
+    <message>
+        <source>Save the report as PDF</source>
+        <translation>Salvar o relatório em PDF</translation>
+    </message>
+    <message>
+        <source>Save the selected payment's receipt as PDF</source>
+        <translation>Salvar em PDF o recibo do pagamento selecionado</translation>
+    </message>
+    <message>
+        <source>Say which desk gives the refund.</source>
+        <translation>Informe o guichê que faz o estorno.</translation>
+    </message>
+    <message>
+        <source>Say which desk took the payment.</source>
+        <translation>Informe o guichê que recebeu o pagamento.</translation>
+    </message>
+    <message>
+        <source>Say why the money is given back (at least 3 characters).</source>
+        <translation>Informe por que o dinheiro é devolvido (pelo menos 3 caracteres).</translation>
+    </message>
+    <message>
+        <source>Say why the note is amended (at least 3 characters).</source>
+        <translation>Informe por que a nota é retificada (pelo menos 3 caracteres).</translation>
+    </message>
+    <message>
+        <source>Show and print the selected payment's receipt</source>
+        <translation>Mostrar e imprimir o recibo do pagamento selecionado</translation>
+    </message>
+    <message>
+        <source>Show in the timeline</source>
+        <translation>Mostrar no histórico</translation>
+    </message>
+    <message>
+        <source>Sign in again to fetch it from the server.</source>
+        <translation>Entre novamente para buscá-lo no servidor.</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <source>Take a payment</source>
+        <translation>Receber um pagamento</translation>
+    </message>
+    <message>
+        <source>Take a payment for the selected visit</source>
+        <translation>Receber o pagamento da consulta selecionada</translation>
+    </message>
+    <message>
+        <source>Taken</source>
+        <translation>Recebido</translation>
+    </message>
+    <message>
+        <source>Takings per payment method</source>
+        <translation>Recebimentos por forma de pagamento</translation>
+    </message>
+    <message>
+        <source>The amount is larger than any consultation fee: check it.</source>
+        <translation>O valor é maior que o de qualquer consulta: confira-o.</translation>
+    </message>
+    <message>
+        <source>The amount must be a number, such as 150{point}00.</source>
+        <translation>O valor deve ser um número, como 150{point}00.</translation>
+    </message>
+    <message>
+        <source>The amount must be more than zero.</source>
+        <translation>O valor deve ser maior que zero.</translation>
+    </message>
+    <message>
+        <source>The file could not be saved: {reason}</source>
+        <translation>Não foi possível salvar o arquivo: {reason}</translation>
+    </message>
+    <message>
+        <source>The note as written</source>
+        <translation>A nota como foi escrita</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached: receipts and reports come from the server. Try again later.</source>
+        <translation>O servidor não está acessível: recibos e relatórios vêm do servidor. Tente de novo mais tarde.</translation>
+    </message>
+    <message>
+        <source>The server refused: {reason}</source>
+        <translation>O servidor recusou: {reason}</translation>
+    </message>
+    <message>
+        <source>The server's answer was not the file asked for. Try again, or call IT if it persists.</source>
+        <translation>A resposta do servidor não foi o arquivo pedido. Tente de novo ou chame a TI se persistir.</translation>
+    </message>
+    <message>
+        <source>This patient is not in this computer's copy of the records.</source>
+        <translation>Este paciente não está na cópia dos registros deste computador.</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Título</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>Type the amount paid.</source>
+        <translation>Digite o valor pago.</translation>
+    </message>
+    <message>
+        <source>Type the amount without thousands separators, with {point} before the cents: 12345{point}00, not 12,345.</source>
+        <translation>Digite o valor sem separador de milhar, com {point} antes dos centavos: 12345{point}00, não 12.345.</translation>
+    </message>
+    <message>
+        <source>Visit:</source>
+        <translation>Consulta:</translation>
+    </message>
+    <message>
+        <source>Visits and payments</source>
+        <translation>Consultas e pagamentos</translation>
+    </message>
+    <message>
+        <source>What you observed, decided or advised</source>
+        <translation>O que você observou, decidiu ou orientou</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Quando</translation>
+    </message>
+    <message>
+        <source>Write the amended text.</source>
+        <translation>Escreva o texto corrigido.</translation>
+    </message>
+    <message>
+        <source>Write the note first.</source>
+        <translation>Escreva a nota primeiro.</translation>
+    </message>
+    <message>
+        <source>all desks</source>
+        <translation>todos os guichês</translation>
+    </message>
+    <message>
+        <source>born {date}</source>
+        <translation>nascido em {date}</translation>
+    </message>
+    <message>
+        <source>not paid</source>
+        <translation>não paga</translation>
+    </message>
+    <message>
+        <source>paid</source>
+        <translation>paga</translation>
+    </message>
+    <message>
+        <source>recorded at {desk}</source>
+        <translation>registrado no guichê {desk}</translation>
+    </message>
+    <message>
+        <source>refunded {amount}</source>
+        <translation>estornado {amount}</translation>
+    </message>
+    <message>
+        <source>refused by the server: {reason}</source>
+        <translation>recusado pelo servidor: {reason}</translation>
+    </message>
+    <message>
+        <source>sent, waiting for the server</source>
+        <translation>enviado, aguardando o servidor</translation>
+    </message>
+    <message>
+        <source>sent, waiting for the server's history</source>
+        <translation>enviado, aguardando o histórico do servidor</translation>
+    </message>
+    <message>
+        <source>waiting to sync</source>
+        <translation>aguardando sincronização</translation>
+    </message>
+    <message>
+        <source>{when} with {doctor}</source>
+        <translation>{when} com {doctor}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n payments taken on this computer wait to sync and are not counted yet.</source>
+        <translation>
+            <numerusform>%n pagamento recebido neste computador aguarda sincronização e ainda não foi contado.</numerusform>
+            <numerusform>%n pagamentos recebidos neste computador aguardam sincronização e ainda não foram contados.</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

@@ -21,6 +21,7 @@ router = APIRouter(tags=["history"])
 
 # The carers and the front desk; a pharmacist reads no patient's history (403 at the door).
 Reader = Annotated[Actor, Depends(require(Role.DOCTOR, Role.NURSE, Role.SCHEDULER, Role.ADMIN))]
+Carer = Annotated[Actor, Depends(require(Role.DOCTOR, Role.NURSE))]
 Doctor = Annotated[Actor, Depends(require(Role.DOCTOR))]
 
 
@@ -36,11 +37,16 @@ def _service(session: DbSession, actor: Reader, client: Client, now: Now, store:
     return HistoryService(session, actor=actor, client=client, now=now, store=store)
 
 
+def _carer(session: DbSession, actor: Carer, client: Client, now: Now, store: Store) -> HistoryService:
+    return HistoryService(session, actor=actor, client=client, now=now, store=store)
+
+
 def _writer(session: DbSession, actor: Doctor, client: Client, now: Now, store: Store) -> HistoryService:
     return HistoryService(session, actor=actor, client=client, now=now, store=store)
 
 
 Service = Annotated[HistoryService, Depends(_service)]
+CarerService = Annotated[HistoryService, Depends(_carer)]
 Writer = Annotated[HistoryService, Depends(_writer)]
 
 
@@ -67,7 +73,7 @@ def patient_history(
     responses=errors(*AUTHED, 404),
     summary="A patient's notes and amendments, oldest first (his carers)",
 )
-def patient_notes(service: Service, patient_id: uuid.UUID) -> list[NoteOut]:
+def patient_notes(service: CarerService, patient_id: uuid.UUID) -> list[NoteOut]:
     return [NoteOut.model_validate(n) for n in service.notes(patient_id)]
 
 

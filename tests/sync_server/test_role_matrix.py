@@ -89,6 +89,10 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/documents/{document_id}/open"): CARERS,
     ("POST", "/documents/{document_id}/entered-in-error"): CARERS,
     # The local store's expiring links: the signed token in the path is the permission.
+    ("GET", "/patients/{patient_id}/history"): CLINICAL,  # the desk: appointments and payments only
+    ("GET", "/patients/{patient_id}/notes"): CARERS,
+    ("POST", "/patients/{patient_id}/notes"): frozenset({Role.DOCTOR}),
+    ("POST", "/notes/{note_id}/amendments"): frozenset({Role.DOCTOR}),
     ("GET", "/documents/blobs/{token}"): SIGNED_LINK,
     ("PUT", "/documents/blobs/{token}"): SIGNED_LINK,
     # Payments at the desk: schedulers take and refund money; they and admins read amounts; nobody else.
@@ -226,6 +230,7 @@ def records(session_factory: sessionmaker[Session], ward: Ward, doctor: Doctor) 
         "saga_id": uuid.uuid4(),
         "ticket_id": uuid.uuid4(),  # none exists: the allowed roles get 404
         "document_id": uuid.uuid4(),  # none exists: the allowed roles get 404
+        "note_id": uuid.uuid4(),  # none exists: a doctor gets 404
         "payment_id": uuid.uuid4(),  # no such payment: the desk gets 404
         "entry_id": uuid.uuid4(),
         "token": "not-a-signed-link",

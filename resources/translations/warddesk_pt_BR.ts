@@ -3659,12 +3659,12 @@
     <message>
         <location filename="../../desktop/ui/admin/screen.py" line="1"/>
         <source>{desks} workstations, {stale} stale · outbox: {backlog} waiting, oldest {age} s · {dead} dead letters</source>
-        <translation>{desks} estações, {stale} paradas · outbox: {backlog} aguardando, a mais antiga há {age} s · {dead} mensagens mortas</translation>
+        <translation>{desks} estações, {stale} sem sincronizar há um dia · outbox: {backlog} aguardando, a mais antiga há {age} s · {dead} mensagens mortas</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/admin/screen.py" line="1"/>
         <source>{text} (stale)</source>
-        <translation>{text} (parada)</translation>
+        <translation>{text} (sem sincronizar há um dia)</translation>
     </message>
 </context>
 <context>

@@ -216,6 +216,7 @@ def _table(model: _Table, name: str) -> tuple[QTableView, QSortFilterProxyModel]
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setTabKeyNavigation(False)  # Tab leaves the table, the arrows move in it
+    view.setWordWrap(False)
     view.setAlternatingRowColors(False)
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(True)
@@ -464,6 +465,8 @@ class AdminScreen(QWidget):
         self._letters = list(snapshot.dead_letters)
         self.letters.set_rows(self._letters)
         self._title_tabs()
+        for view in (self.workstations_view, self.sagas_view, self.letters_view):
+            view.resizeColumnsToContents()
         stale = sum(1 for w in health.workstations if is_stale(w, now=health.generated_at))
         self.summary.setText(
             tr(
@@ -500,6 +503,12 @@ class AdminScreen(QWidget):
         if chosen is None or (chosen.consumer, chosen.message_id) != (detail.consumer, detail.message_id):
             return  # another one was chosen meanwhile
         self.detail = detail
+        self.detail_text.setPlainText(self.describe(detail))
+
+    def show_detail(self, detail: DeadLetterDetail) -> None:
+        """Choose a dead letter of the queue and show `detail` for it (what inspecting it shows)."""
+        self.detail = detail
+        self._select_letter(detail.consumer, detail.message_id)
         self.detail_text.setPlainText(self.describe(detail))
 
     def describe(self, detail: DeadLetterDetail) -> str:

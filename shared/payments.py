@@ -117,7 +117,7 @@ class LedgerEntry(BaseModel):
     )
 
 
-class Fee(BaseModel):
+class Fee(_Money):
     """The price of a consultation: per doctor, optionally per appointment type (None: any type)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,6 +7,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
@@ -30,6 +31,7 @@ from sync_server.directory.models import (
     Room,
     Ward,
 )
+from sync_server.payments.models import ANY_TYPE, ConsultationFee
 
 CLI_CLIENT = ClientInfo(address="", name="warddesk-server demo-data")
 
@@ -282,6 +284,11 @@ def _build(session: Session, *, today: date) -> dict[str, int]:
         doctors[spec.license_number] = doctor
     session.add_all(doctors.values())
     session.flush()
+    session.add_all(
+        ConsultationFee(doctor_id=doctors[licence].id, appointment_type=kind, amount=Decimal(amount))
+        for licence, (any_type, follow_up) in data.CONSULTATION_FEES.items()
+        for kind, amount in ((ANY_TYPE, any_type), (data.FOLLOW_UP, follow_up))
+    )
 
     session.add_all(
         Medication(code=code, name=name, form=form, strength=strength, unit=unit, pack_size=pack)
@@ -321,6 +328,7 @@ def _build(session: Session, *, today: date) -> dict[str, int]:
         "doctors": len(doctors),
         "availability_rules": sum(len(d.rules) for d in doctors.values()),
         "leave_exceptions": sum(len(d.exceptions) for d in doctors.values()),
+        "consultation_fees": 2 * len(data.CONSULTATION_FEES),
         "medications": len(data.FORMULARY),
         "patients": len(patients),
         "users": len(data.USERS),

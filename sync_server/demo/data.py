@@ -112,6 +112,18 @@ DOCTORS: tuple[DemoDoctor, ...] = (
     ),
 )
 
+# What a consultation costs at the desk (BRL, decimal strings: money is never a float), per doctor's
+# licence: his fee for any appointment, and for a follow-up visit.
+FOLLOW_UP = "follow_up"
+CONSULTATION_FEES: dict[str, tuple[str, str]] = {
+    "OM-48211": ("250.00", "180.00"),
+    "OM-39507": ("180.00", "120.00"),
+    "OM-51140": ("200.00", "140.00"),
+    "OM-44876": ("300.00", "200.00"),
+    "OM-60233": ("220.00", "150.00"),
+    "OM-57719": ("230.00", "160.00"),
+}
+
 # Whose leave the demo shows: a full working week starting two Mondays after the load date.
 DOCTOR_ON_LEAVE = "OM-39507"
 

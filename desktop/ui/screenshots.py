@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([])
     from desktop.ui.admin.screenshots import render_admin
+    from desktop.ui.patient.screenshots import render_patient
     from desktop.ui.shell.screenshots import render_shell
     from desktop.ui.shell.translations import install_translations
     from desktop.ui.tickets.screenshots import render_tickets, render_windows
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                 paths += render_tickets(args.output, language=language, locale=locale)
                 paths += render_booking(args.output, language=language, locale=locale)
                 paths += render_windows(args.output, language=language, locale=locale)
+                paths += render_patient(args.output, language=language, locale=locale)
                 paths += render_admin(args.output, language=language, locale=locale)
             finally:
                 for translator in translators:

@@ -4243,7 +4243,7 @@
     </message>
     <message>
         <source>born {date}</source>
-        <translation>nascido em {date}</translation>
+        <translation>nasc. {date}</translation>
     </message>
     <message>
         <source>not paid</source>

@@ -286,7 +286,8 @@ class PatientScreen(QWidget):
         self.patient = found
         card = found.card
         self.name.setText(card.full_name)
-        facts = [tr("MRN {mrn}").format(mrn=card.mrn)]
+        # Hospital MRNs say what they are ("MRN-001041"); a bare number gets the label.
+        facts = [card.mrn if not card.mrn[:1].isdigit() else tr("MRN {mrn}").format(mrn=card.mrn)]
         if card.birth_date is not None:
             born = birth_date_with_age(card.birth_date, today=self._today(), locale=self._locale)
             facts.append(tr("born {date}").format(date=born))

@@ -73,7 +73,7 @@ def entry_text(entry: TimelineEntry, *, locale: QLocale, sees_amounts: bool) -> 
             lines.append(format_money(Decimal(str(entry.details["amount"])), locale))
         except InvalidOperation:
             pass
-    if entry.author_name:
+    if entry.author_name and entry.author_name not in lines[0]:
         lines.append(tr("By {name}").format(name=entry.author_name))
     return "\n".join(lines)
 

@@ -46,6 +46,7 @@ from sync_server.messaging.runner import start_in_process, topology_of
 from sync_server.patient_email.consumer import appointment_emails
 from sync_server.payments import mutations as payment_mutations
 from sync_server.payments.api import router as payments_router
+from sync_server.payments.consumer import RefundDueNotice
 from sync_server.privacy.api import router as privacy_router
 from sync_server.releases.api import router as releases_router
 from sync_server.staff_notifications import mutations as staff_notification_mutations
@@ -84,7 +85,7 @@ def consumers_of(
     """Every consumer of events this server runs (wired here, the composition root, so the messaging
     machinery knows no domain). `history`: the patient history's store (default: the settings')."""
     history = history or history_store_from(settings)
-    return [appointment_emails(settings), HistoryProjector(history, clock=clock)]
+    return [appointment_emails(settings), HistoryProjector(history, clock=clock), RefundDueNotice()]
 
 
 def mutation_handlers(

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.events import EventEnvelope
 from shared.roles import Role
+from sync_server.messaging.consumers import Delivery, deliver
+from sync_server.payments.consumer import RefundDueNotice
 from sync_server.payments.models import LedgerRow
 from tests.conftest import Person
 from tests.sync_server.payments.conftest import Clinic
@@ -141,3 +145,35 @@ def test_the_ledger_reaches_the_desks_desktops_and_no_one_elses(
     assert len(payments_seen_by(admin)) == 1
     for role in (Role.DOCTOR, Role.NURSE, Role.PHARMACIST):
         assert payments_seen_by(sign_in(role)) == [], role
+
+
+def test_when_a_paid_appointment_is_cancelled_the_desks_desktops_learn_a_refund_is_due(
+    client,  # type: ignore[no-untyped-def]
+    scheduler: Person,
+    clinic: Clinic,
+    session_factory: sessionmaker[Session],
+    desktop: Callable[[Person], Desktop],  # noqa: F811
+) -> None:
+    appointment = clinic.appointment()
+    body = {**_payment(appointment.id), "payment_id": str(uuid.uuid4())}
+    client.post("/payments", json=body, headers=scheduler.headers)
+    workstation = desktop(scheduler)
+    [before] = [c for c in workstation.pull_all() if c["entity"] == "payment"]
+    assert before["data"]["refund_due"] is False
+
+    clinic.set_status(appointment.id, "cancelled")
+    cancelled = EventEnvelope(
+        message_id=uuid.uuid4(),
+        type="appointment.cancelled",
+        occurred_at=datetime.now(UTC),
+        aggregate_type="appointment",
+        aggregate_id=str(appointment.id),
+        sequence=1,
+        payload={},
+    )
+    assert deliver(session_factory, RefundDueNotice(), cancelled) is Delivery.HANDLED
+    assert deliver(session_factory, RefundDueNotice(), cancelled) is Delivery.DUPLICATE
+
+    [after] = [c for c in workstation.pull_all() if c["entity"] == "payment"]
+    assert after["data"]["refund_due"] is True
+    assert after["version"] >= before["version"]

@@ -283,7 +283,9 @@ class DiscardRequest(BaseModel):
     reason: str = Field(min_length=3, max_length=500, description="Why it is set aside, for the audit log")
 
 
-def _detail_out(letter: dead_letters.DeadLetter, *, payload: Any = None, occurred_at: datetime | None = None):  # type: ignore[no-untyped-def]
+def _detail_out(
+    letter: dead_letters.DeadLetter, *, payload: Any = None, occurred_at: datetime | None = None
+) -> DeadLetterDetailOut:
     return DeadLetterDetailOut(**vars(letter), payload=payload, occurred_at=occurred_at)
 
 

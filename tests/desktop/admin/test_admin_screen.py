@@ -231,6 +231,14 @@ def test_an_admin_inspects_replays_and_discards_dead_letters(  # type: ignore[no
     screen.timer.stop()
 
 
+def test_it_refreshes_by_itself_only_while_shown(qtbot: QtBot, shown: AdminScreen) -> None:
+    assert shown.timer.isActive() and shown.timer.interval() == 30_000
+    shown.hide()
+    assert not shown.timer.isActive()
+    shown.show()
+    assert shown.timer.isActive()
+
+
 def test_f5_asks_the_server_again(qtbot: QtBot, shown: AdminScreen) -> None:  # type: ignore[no-untyped-def]
     answers: list[object] = []
     shown.ops.loaded.connect(answers.append)

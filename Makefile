@@ -10,7 +10,7 @@ APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install demo translations test lint bench-booking bench-desktop screenshots
+.PHONY: help venv install demo translations test lint bench-booking bench-desktop screenshots bench-history
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -83,3 +83,6 @@ installer-figures: installer ## Cold start of the packaged app vs the virtualenv
 .PHONY: bench-documents
 bench-documents: $(DEV_STAMP) ## A 20 MB PDF up and down through WardDesk (moto S3, local store) vs boto3 straight to moto; first page of a 50-page PDF (one JSON line)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/documents.py
+
+bench-history: $(DEV_STAMP) ## Patient history: events/s projected into DynamoDB (moto server) and PostgreSQL for 100,000 events, what limits them; timeline_ms of a 2,000-entry patient (one JSON line)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/history.py

@@ -362,6 +362,7 @@ class AdminScreen(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(tr("Sync health"))
+        self.tabs.tabBar().setAccessibleName(tr("Sync health"))
         self.tabs.addTab(self.workstations_view, "")
         self.tabs.addTab(self.sagas_view, "")
         self.tabs.addTab(splitter, "")

@@ -33,6 +33,7 @@ from sync_server.core.outbox import OutboxMessage, emit
 from sync_server.messaging.failures import record
 from tests.conftest import PASSWORD
 from tests.desktop.live_server import free_port
+from tests.desktop.shell.test_keyboard import nameless_controls
 from tests.desktop.tickets.conftest import Desk
 from tests.sync_server.messaging.conftest import confirmed_payload
 
@@ -237,6 +238,12 @@ def test_it_refreshes_by_itself_only_while_shown(qtbot: QtBot, shown: AdminScree
     assert not shown.timer.isActive()
     shown.show()
     assert shown.timer.isActive()
+
+
+def test_every_control_a_keyboard_reaches_has_a_name(shown: AdminScreen) -> None:
+    for tab in range(shown.tabs.count()):
+        shown.tabs.setCurrentIndex(tab)
+        assert nameless_controls(shown) == [], shown.tabs.tabText(tab)
 
 
 def test_f5_asks_the_server_again(qtbot: QtBot, shown: AdminScreen) -> None:  # type: ignore[no-untyped-def]

@@ -87,7 +87,10 @@ def fingerprint(what: str, request: BaseModel) -> str:
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
-    """The instants a calendar day of the zone starts and ends (23 or 25 hours on a DST change)."""
+    """The instants a calendar day of the zone starts and ends (23 or 25 hours on a DST change).
+    Raises Invalid for a day far outside any ledger's life (and datetime's range)."""
+    if not date(2000, 1, 1) <= day <= date(2999, 12, 31):
+        raise Invalid(f"{day.isoformat()} is not a day the ledger can have.")
     tz = ZoneInfo(zone)
     starts = datetime.combine(day, time(0), tzinfo=tz)
     ends = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)

@@ -192,3 +192,10 @@ def test_the_desk_reads_its_own_day_and_admins_any_day(
     assert client.get("/payments", params={"day": "2031-03-04"}, headers=scheduler.headers).status_code == 403
     assert _report(client, admin, day="2031-03-04").json()["entries"] == []
     assert len(client.get("/payments", params={"day": "2031-03-05"}, headers=admin.headers).json()) == 1
+
+
+def test_a_day_outside_any_ledgers_life_is_a_clear_422(client: TestClient, admin: Person) -> None:
+    for day in ("9999-12-31", "0001-01-01"):
+        answer = _report(client, admin, day=day)
+        assert answer.status_code == 422, day
+        assert "not a day the ledger can have" in answer.json()["error"]["message"]

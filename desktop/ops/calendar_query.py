@@ -71,12 +71,32 @@ class Slot:
     ends_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class BookingQuestion:
+    """What the booking dialog asks about the time being chosen (answered on the store worker)."""
+
+    doctor_id: uuid.UUID
+    patient_id: uuid.UUID | None
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCheck:
+    """The cache's answer: whether the doctor's hours cover the time, and the patient's appointments that
+    already take it (the server would refuse the booking for either)."""
+
+    question: BookingQuestion
+    within_hours: bool
+    patient_busy: tuple[AppointmentItem, ...] = ()
+
+
 class StoreCalendarQuery:
     """A `CalendarQuery` over the local cache, plus the doctors, rooms and patients it names.
 
     Appointments come from the (doctor_id, starts_at) index of the cache; open windows are the doctor's
     cached weekly availability expanded with shared/availability.py in the doctor's zone (DST-safe), so
-    they are exactly what the server accepts. Call `forget()` after a sync brought new directory data.
+    they are exactly what the server accepts. Call `forget()` when the cache reports new directory data.
     Every method raises StorageUnavailable when the cache fails.
     """
 
@@ -84,7 +104,6 @@ class StoreCalendarQuery:
         self._store = store
         self._patients: PatientIndex | None = None
         self._schedules: dict[uuid.UUID, Schedule | None] = {}
-        self._seen_cursor: str | None = None
         self._one_by_one: dict[uuid.UUID, PatientMatch | None] = {}
 
     def forget(self) -> None:
@@ -92,15 +111,6 @@ class StoreCalendarQuery:
         self._patients = None
         self._schedules.clear()
         self._one_by_one.clear()
-
-    def forget_if_synced(self) -> bool:
-        """`forget()` when a pull has brought changes since the last call (the sync cursor moved)."""
-        cursor = self._store.sync_state().cursor
-        if cursor == self._seen_cursor:
-            return False
-        self.forget()
-        self._seen_cursor = cursor
-        return True
 
     @property
     def store(self) -> LocalStore:
@@ -193,6 +203,19 @@ class StoreCalendarQuery:
             if item is not None and item.ends_at > starts_at and item.status in BUSY:
                 found.append(item)
         return found
+
+    def check_booking(self, question: BookingQuestion) -> BookingCheck:
+        """What the booking dialog warns about before anything is sent. Reads the cache: store worker."""
+        busy = (
+            self.patient_appointments(question.patient_id, question.starts_at, question.ends_at)
+            if question.patient_id is not None
+            else []
+        )
+        return BookingCheck(
+            question,
+            within_hours=self.is_open(question.doctor_id, question.starts_at, question.ends_at),
+            patient_busy=tuple(busy),
+        )
 
     def is_open(self, doctor_id: uuid.UUID, starts_at: datetime, ends_at: datetime) -> bool:
         """Whether the doctor's cached availability covers [starts_at, ends_at) whole."""

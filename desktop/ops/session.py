@@ -21,7 +21,7 @@ import sys
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from desktop.ops.background import Executors, Op
+from desktop.ops.changes import ChangeFeed
 from desktop.ops.documents import DocumentOps, clear_offline_copies
 from desktop.store import LocalStore, StorageUnavailable, cache_path
 from desktop.store.paths import server_host
@@ -649,7 +650,8 @@ def sign_out(
 
 @dataclass
 class DesktopContext:
-    """What a screen needs: the user's cache, the workers, the sync, who is signed in and where."""
+    """What a screen needs: the user's cache, the workers, the sync, who is signed in and where, and
+    `changes`: what each write to the cache changed (screens refresh only when it touches them)."""
 
     store: LocalStore
     executors: Executors
@@ -657,6 +659,10 @@ class DesktopContext:
     user: SignedInUser
     server_url: str
     offline: bool = False
+    changes: ChangeFeed = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changes = ChangeFeed(self.store)
 
     @property
     def engine(self) -> SyncEngine:
@@ -715,7 +721,7 @@ class SyncRunner(QObject):
         Op(self, lambda: self.engine.run_forever(self._stop)).run_on(self._thread, executors=self._executors)
 
     def wake(self) -> None:
-        """A local change was queued: count it and push it now."""
+        """Push now (a change queued in the cache wakes the engine by itself: no need to call this)."""
         self.engine.wake()
 
     def resume(self, tokens: SessionTokens) -> None:

@@ -130,6 +130,20 @@ class TicketIndex:
             self._keys[key.id] = key
             self._sorted = {}
 
+    def update(self, keys: Iterable[TicketKey], *, gone: Iterable[str] = ()) -> bool:
+        """Some tickets changed (a pulled page, a local action): their keys replace the old ones and the
+        `gone` ones leave. True when anything the lists sort or filter on moved."""
+        moved = False
+        for ticket_id in gone:
+            moved = self._keys.pop(ticket_id, None) is not None or moved
+        for key in keys:
+            if self._keys.get(key.id) != key:
+                self._keys[key.id] = key
+                moved = True
+        if moved:
+            self._sorted = {}
+        return moved
+
     def set_ward_names(self, names: Mapping[str, str]) -> None:
         """Ward names, so "sort by ward" sorts by what people read rather than by id."""
         self._ward_names = dict(names)
@@ -196,6 +210,18 @@ class _Columns:
 def load_ticket_keys(store: LocalStore, *, ward_ids: Iterable[uuid.UUID] | None = None) -> list[TicketKey]:
     """Every ticket's keys (of `ward_ids`, for a nurse). Blocking; raises StorageUnavailable."""
     return store.ticket_keys(ward_ids=ward_ids)
+
+
+def changed_ticket_keys(
+    store: LocalStore, ids: Iterable[str], *, ward_ids: Iterable[uuid.UUID] | None = None
+) -> tuple[list[TicketKey], list[str]]:
+    """The keys of these tickets as they are now (of `ward_ids`, for a nurse), and the ids no longer to
+    list (deleted, or gone from her wards). Blocking; raises StorageUnavailable."""
+    wanted = set(ids)
+    wards = None if ward_ids is None else {str(ward) for ward in ward_ids}
+    keys = [key_of(record) for record in store.tickets_by_ids(wanted)]
+    kept = [key for key in keys if wards is None or key.ward_id in wards]
+    return kept, sorted(wanted - {key.id for key in kept})
 
 
 def key_of(record: CachedRecord) -> TicketKey:

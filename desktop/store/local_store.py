@@ -30,7 +30,7 @@ from sqlalchemy import insert, select
 
 from desktop.store import schema
 from desktop.store.cache_reads import CacheReads
-from desktop.store.connection import SyncState, storage_errors
+from desktop.store.connection import SyncState, storage_errors, writes
 from desktop.store.database import make_engine, migrate
 from desktop.store.errors import NotFound, StorageUnavailable
 from desktop.store.kinds import PAYLOAD_MODELS
@@ -72,6 +72,7 @@ class LocalStore(CacheReads, Outbox, ServerRestoreRecovery):
         with storage_errors():
             path.parent.mkdir(parents=True, exist_ok=True)
             engine = make_engine(path)
+            store: LocalStore | None = None
             try:
                 migrate(engine)
                 store = cls(engine, path)
@@ -79,6 +80,8 @@ class LocalStore(CacheReads, Outbox, ServerRestoreRecovery):
                 with engine.connect() as conn:  # a crash may have left removed rows in the WAL
                     store._truncate_wal(conn)
             except BaseException:
+                if store is not None:
+                    store._writer.shutdown()
                 engine.dispose()
                 raise
         return store
@@ -93,7 +96,10 @@ class LocalStore(CacheReads, Outbox, ServerRestoreRecovery):
         )
 
     def close(self) -> None:
-        """Empty the WAL into the file (nothing removed stays readable in it) and close every connection."""
+        """Finish the writes asked for and end the writer thread, empty the WAL into the file (nothing
+        removed stays readable in it) and close every connection. Subscribers hear nothing more."""
+        self._writer.shutdown()
+        self._listeners.clear()
         try:
             with storage_errors(), self._engine.connect() as conn:
                 self._truncate_wal(conn)
@@ -102,6 +108,7 @@ class LocalStore(CacheReads, Outbox, ServerRestoreRecovery):
         finally:
             self._engine.dispose()
 
+    @writes
     def _claim(self, *, server_url: str, username: str) -> None:
         with self._write() as conn:
             row = conn.execute(select(schema.sync_state)).first()

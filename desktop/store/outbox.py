@@ -16,6 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from desktop.store import schema
+from desktop.store.changes import note_drafts, note_outbox
+from desktop.store.connection import writes
 from desktop.store.effects import PendingChange, apply_effect
 from desktop.store.errors import NotFound
 from desktop.store.kinds import CREATIONS, PAYLOAD_MODELS, entity_of
@@ -114,6 +116,7 @@ class Outbox(Rebase):
 
     # ---- drafts (never leave the workstation) ----
 
+    @writes
     def save_draft(
         self, *, data: dict[str, Any], ward_id: uuid.UUID | None = None, draft_id: uuid.UUID | None = None
     ) -> uuid.UUID:
@@ -122,6 +125,7 @@ class Outbox(Rebase):
         now = now_utc()
         values = {"ward_id": str_or_none(ward_id), "data": data, "updated_at": now}
         with self._write() as conn:
+            note_drafts(conn)
             statement = sqlite_insert(schema.drafts).values(id=str(draft_id), created_at=now, **values)
             conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
         return draft_id
@@ -140,12 +144,15 @@ class Outbox(Rebase):
             for r in rows
         ]
 
+    @writes
     def delete_draft(self, draft_id: uuid.UUID) -> None:
         with self._write() as conn:
+            note_drafts(conn)
             conn.execute(delete(schema.drafts).where(schema.drafts.c.id == str(draft_id)))
 
     # ---- queueing local changes ----
 
+    @writes
     def queue_mutation(
         self,
         *,
@@ -166,6 +173,7 @@ class Outbox(Rebase):
         body = checked.model_dump(mode="json")
         with self._write() as conn:
             if consumes_draft is not None:
+                note_drafts(conn)
                 gone = conn.execute(delete(schema.drafts).where(schema.drafts.c.id == str(consumes_draft)))
                 if gone.rowcount != 1:
                     raise NotFound(f"draft {consumes_draft} is not on this workstation")
@@ -204,6 +212,7 @@ class Outbox(Rebase):
     def _insert_outbox_entry(
         self, conn: Connection, change: PendingChange, *, entity: Entity, base_version: int | None
     ) -> None:
+        note_outbox(conn, queued=True)
         conn.execute(
             insert(schema.outbox).values(
                 mutation_id=change.mutation_id,
@@ -222,6 +231,7 @@ class Outbox(Rebase):
 
     # ---- conflicts and rejections: the user's decisions ----
 
+    @writes
     def keep_mine(self, mutation_id: int) -> OutboxEntry:
         """Send my change again, now based on the server's current version. Raises NotFound."""
         with self._write() as conn:
@@ -231,15 +241,19 @@ class Outbox(Rebase):
             row = conn.execute(select(schema.outbox).where(schema.outbox.c.mutation_id == new_id)).one()
         return self._entry(row)
 
+    @writes
     def take_theirs(self, mutation_id: int) -> None:
         """Drop my conflicting change; the server's record stays. Raises NotFound."""
         with self._write() as conn:
+            note_outbox(conn)
             self._entry_in_state(conn, mutation_id, "conflict")
             conn.execute(delete(schema.outbox).where(schema.outbox.c.mutation_id == mutation_id))
 
+    @writes
     def dismiss_rejection(self, mutation_id: int) -> None:
         """The author has read why the server refused the change; forget it. Raises NotFound."""
         with self._write() as conn:
+            note_outbox(conn)
             self._entry_in_state(conn, mutation_id, "rejected")
             conn.execute(delete(schema.outbox).where(schema.outbox.c.mutation_id == mutation_id))
 
@@ -275,16 +289,19 @@ class Outbox(Rebase):
             for row in rows
         ]
 
+    @writes
     def mark_sent(self, mutation_ids: Iterable[int]) -> None:
         """Recorded before the request goes out: the author sees that the change has left (or may have)."""
         ids = list(mutation_ids)
         with self._write() as conn:
+            note_outbox(conn)
             conn.execute(
                 update(schema.outbox)
                 .where(schema.outbox.c.mutation_id.in_(ids), schema.outbox.c.state == "queued")
                 .values(state="sent", updated_at=now_utc())
             )
 
+    @writes
     def apply_push_results(self, response: PushResponse) -> None:
         """Settle the answered entries and rebase their rows, in one transaction.
 
@@ -308,6 +325,7 @@ class Outbox(Rebase):
                 if result.mutation_id in rows and rows[result.mutation_id].state in PENDING_STATES
             ]
             if answered:
+                note_outbox(conn)
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.mutation_id == bindparam("answered_id"))

@@ -13,7 +13,8 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.engine import Connection
 
 from desktop.store import schema
-from desktop.store.connection import note_removal
+from desktop.store.changes import note_doctors, note_everything, note_records
+from desktop.store.connection import note_removal, writes
 from desktop.store.rebase import Rebase
 from desktop.store.rows import now_utc, row_maker, table_of, upsert_sql, where_key
 from shared.booking import AppointmentStatus
@@ -61,6 +62,7 @@ class Pull(Rebase):
             rows.setdefault(entity, []).append((record_id, make(change)))
         return PulledRows(latest, rows)
 
+    @writes
     def apply_pull(self, response: PullResponse, *, prepared: PulledRows | None = None) -> None:
         """Commit one pulled page and the cursor after it in ONE transaction (all or nothing).
 
@@ -102,6 +104,7 @@ class Pull(Rebase):
     def _apply_changes(self, conn: Connection, pulled: PulledRows) -> None:
         """Write pulled records: plain upserts for untouched rows, a rebase for rows with pending changes."""
         self._confirm(conn, pulled.latest)
+        self._note(conn, pulled)
         pending = self._pending_targets(conn)
         gone: dict[Entity, list[Change]] = {}
         for (entity, record_id), change in pulled.latest.items():
@@ -117,6 +120,23 @@ class Pull(Rebase):
             if pending:
                 rows = [(record_id, row) for record_id, row in rows if (entity, record_id) not in pending]
             self._upsert_plain(conn, entity, gone.get(entity, []), [row for _, row in rows])
+
+    @staticmethod
+    def _note(conn: Connection, pulled: PulledRows) -> None:
+        """Report every pulled record as changed, and the doctors of the pulled appointments."""
+        by_kind: dict[Entity, list[str]] = {}
+        for entity, record_id in pulled.latest:
+            by_kind.setdefault(entity, []).append(record_id)
+        for entity, ids in by_kind.items():
+            note_records(conn, entity, ids)
+        note_doctors(
+            conn,
+            (
+                change.data.get("doctor_id")
+                for (entity, _), change in pulled.latest.items()
+                if entity is Entity.APPOINTMENT and change.data is not None
+            ),
+        )
 
     def _upsert_plain(
         self, conn: Connection, entity: Entity, gone: list[Change], rows: list[tuple[Any, ...]]
@@ -148,6 +168,7 @@ class Pull(Rebase):
         for table in (schema.records, schema.tickets, schema.appointments):
             removed += conn.execute(delete(table).where(table.c.pending.is_(False))).rowcount
         conn.exec_driver_sql(_MARK_UNCONFIRMED)
+        note_everything(conn)
         conn.execute(update(schema.sync_state).values(cursor=None))
         if removed:
             note_removal(conn)

@@ -12,6 +12,7 @@ from sqlalchemy import Row, and_, bindparam, delete, or_, select, update
 from sqlalchemy.engine import Connection
 
 from desktop.store import schema
+from desktop.store.changes import note_doctors, note_outbox, note_records
 from desktop.store.connection import CacheConnection, note_removal
 from desktop.store.effects import PendingChange, Record, apply_effect
 from desktop.store.rows import (
@@ -167,6 +168,7 @@ class Rebase(CacheConnection):
         pending: bool,
     ) -> None:
         table = table_of(entity)
+        note_records(conn, entity, (record_id,))
         if data is None:
             if pending and base is not None:
                 data = base
@@ -182,6 +184,8 @@ class Rebase(CacheConnection):
             "base": dumps_record(base) if pending and base is not None else None,
             "pending": int(pending),
         }
+        if entity is Entity.APPOINTMENT:
+            note_doctors(conn, (values["doctor_id"],))
         # Raw SQL with values converted as the column types would: the rebase writes a row per answered
         # change, and building an SQLAlchemy upsert each time cost more than the write itself.
         row = tuple(sqlite_value(values[name]) for name in plain_columns(table))
@@ -258,6 +262,7 @@ class Rebase(CacheConnection):
                 record, _ = self._server_view(row_of(conn, Entity.APPOINTMENT, appointment_id))
                 if record is None or record.get("status") != AppointmentStatus.REJECTED:
                     continue
+                note_outbox(conn)
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.mutation_id == mutation_id)

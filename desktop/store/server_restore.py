@@ -24,6 +24,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from desktop.store import schema
+from desktop.store.changes import note_everything, note_outbox
+from desktop.store.connection import writes
 from desktop.store.pull import Pull
 from desktop.store.rebase import PENDING_STATES, targets_of
 from desktop.store.rows import now_utc, row_of
@@ -66,6 +68,7 @@ class ServerRestoreRecovery(Pull):
             epoch: str | None = conn.execute(select(server_identity.c.server_epoch)).scalar()
         return epoch
 
+    @writes
     def remember_server_epoch(self, epoch: str | None) -> None:
         """The server told its epoch for the first time (a new cache, or a server that just learned to),
         or None: it tells none (a server of an older version)."""
@@ -85,6 +88,7 @@ class ServerRestoreRecovery(Pull):
         ).scalar()
         return int(oldest if oldest is not None else self._state(conn).next_mutation_id) - 1
 
+    @writes
     def recover_from_server_restore(
         self, *, last_mutation_id: int, server_epoch: str | None
     ) -> ServerRestore:
@@ -103,6 +107,8 @@ class ServerRestoreRecovery(Pull):
         outbox = schema.outbox
         now = now_utc()
         with self._write() as conn:
+            note_outbox(conn, queued=True)
+            note_everything(conn)
             answered = self._last_answered(conn)
             after = conn.execute(
                 select(outbox).where(outbox.c.mutation_id > last_mutation_id).order_by(outbox.c.mutation_id)
@@ -170,12 +176,14 @@ class ServerRestoreRecovery(Pull):
         with self._read() as conn:
             return bool(conn.execute(select(server_identity.c.reset_pending)).scalar())
 
+    @writes
     def reset_cache_after_restore(self) -> None:
         """Start the cache again from an empty cursor: drop what the server will send again, and forget the
         server copies of rows with changes waiting here. Those copies are from before the restore, newer than
         what the server now has, and would otherwise keep its older versions out. Raises StorageUnavailable.
         """
         with self._write() as conn:
+            note_everything(conn)
             self._forget_server_rows(conn)
             for table in (schema.records, schema.tickets, schema.appointments):
                 conn.execute(update(table).where(table.c.pending.is_(True)).values(base=null(), version=None))

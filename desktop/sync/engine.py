@@ -3,8 +3,9 @@
 A round (`sync_once`) is pull, push, pull: the first pull rebases pending changes on the newest server
 state, the push sends the outbox in order, the last pull brings back the server's own records of what
 was pushed. `run_forever` does rounds and, between them, long-polls so another workstation's change
-shows here within a fraction of a second; a local change (`wake()`) is pushed at once, even during a
-long poll. When the server cannot be reached it waits with exponential backoff and jitter (or the
+shows here within a fraction of a second; a local change is pushed at once, even during a long poll: the
+engine hears of every change the outbox gains from the store itself (`LocalStore.subscribe`), so no
+screen has to wake it. When the server cannot be reached it waits with exponential backoff and jitter (or the
 server's Retry-After) and reports the workstation as offline; changes keep queueing meanwhile.
 
 A server whose database went back to an older state (restored from a backup) is found three ways: its
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from desktop.store import LocalStore, PulledRows, StorageUnavailable
+from desktop.store.changes import OpChanges
 from desktop.store.server_restore import ServerRestore
 from desktop.sync.backoff import Backoff
 from desktop.sync.client import (
@@ -128,6 +130,7 @@ class SyncEngine:
         # Sends the documents attached on this workstation (desktop/ops/documents.py), after each push:
         # an interrupted upload resumes at the next round, also after a restart. Raises SyncError.
         self.send_documents: Callable[[], object] | None = None
+        store.subscribe(self._store_changed)  # held weakly: a replaced engine stops hearing
 
     # ---- status ----
 
@@ -153,9 +156,17 @@ class SyncEngine:
                 log.exception("sync status listener failed")
 
     def wake(self) -> None:
-        """A local change was queued: update the counts and push it as soon as possible."""
+        """Update the counts and push now (a local change is noticed without it: `_store_changed`)."""
         self._publish()
         self._wake.set()
+
+    def _store_changed(self, changes: OpChanges) -> None:
+        """On the store's writer thread, after a write: a change joined the outbox, so push it now; an
+        entry was answered or dismissed, so the counts change."""
+        if changes.queued:
+            self.wake()
+        elif changes.outbox:
+            self._publish()
 
     # ---- one round ----
 

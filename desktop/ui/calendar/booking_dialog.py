@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QTime,
+    Signal,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ops.calendar import AppointmentItem, DoctorColumn, local_instant
-from desktop.ops.calendar_query import RoomChoice
+from desktop.ops.calendar_query import BookingCheck, BookingQuestion, RoomChoice
 from desktop.ops.patient_search import PatientIndex, PatientMatch
 from desktop.ui.dates import birth_date_with_age, date_format
 
@@ -113,9 +114,15 @@ def short_day(locale: QLocale, day: date, *, weekday: bool = False) -> str:
 class BookingDialog(QDialog):
     """Book `doctor` at `starts_at` (a free slot). `choice()` is valid once the dialog is accepted.
 
-    `is_open(starts_at, ends_at)` says whether the doctor's cached hours cover a time, to warn before
-    the server refuses it. With `offline`, the dialog says the booking is confirmed later.
+    Each change of patient or time emits `checkWanted(BookingQuestion)`; whoever owns the dialog answers
+    it off the UI thread (the cache is read on the store worker, never here) with `show_check`, and the
+    dialog warns when the time is outside the doctor's hours or the patient is already booked then.
+    `is_open(starts_at, ends_at)`, when given, answers the hours at once from memory (no cache reads).
+    With `offline`, the dialog says the booking is confirmed later.
     """
+
+    checkWanted = Signal(object)  # BookingQuestion
+    checked = Signal(object)  # BookingCheck: an answer was shown
 
     def __init__(
         self,
@@ -127,13 +134,11 @@ class BookingDialog(QDialog):
         slot_minutes: int = 20,
         offline: bool = False,
         is_open: Callable[[datetime, datetime], bool] | None = None,
-        patient_busy: Callable[[uuid.UUID, datetime, datetime], Sequence[AppointmentItem]] | None = None,
         locale: QLocale | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._doctor = doctor
-        self._patient_busy = patient_busy
         self._locale = locale if locale is not None else QLocale()
         self._is_open = is_open
         self._patient: PatientMatch | None = None
@@ -304,28 +309,43 @@ class BookingDialog(QDialog):
             pydate(self.date_edit.date()), time(chosen.hour(), chosen.minute()), self._doctor.zone
         )
 
-    def _refresh(self) -> None:
+    def question(self) -> BookingQuestion:
+        """The patient and time chosen now, as `checkWanted` asks about them."""
         starts = self.starts_at()
-        ends = starts + timedelta(minutes=self.duration.value())
-        if self._is_open is not None and not self._is_open(starts, ends):
-            self.hours_warning.setText(
-                self.tr("This time is outside {doctor}'s hours: the server will refuse it.").format(
-                    doctor=self._doctor.name
-                )
-            )
-        else:
-            self.hours_warning.setText("")
-        self.hours_warning.setVisible(bool(self.hours_warning.text()))
-        self._check_patient(starts, ends)
-        self.book_button.setEnabled(self._patient is not None)
-
-    def _check_patient(self, starts: datetime, ends: datetime) -> None:
-        """Warn before sending when this computer already knows the patient is booked at that time."""
-        busy = (
-            self._patient_busy(self._patient.id, starts, ends)
-            if self._patient is not None and self._patient_busy is not None
-            else ()
+        return BookingQuestion(
+            doctor_id=self._doctor.id,
+            patient_id=self._patient.id if self._patient is not None else None,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=self.duration.value()),
         )
+
+    def _refresh(self) -> None:
+        question = self.question()
+        if self._is_open is not None:
+            self._show_hours(self._is_open(question.starts_at, question.ends_at))
+        self.book_button.setEnabled(self._patient is not None)
+        self.checkWanted.emit(question)
+
+    def show_check(self, check: BookingCheck) -> None:
+        """The cache's answer to `checkWanted`; an answer to an earlier choice is dropped."""
+        if check.question != self.question():
+            return
+        self._show_hours(check.within_hours)
+        self._show_busy(check.patient_busy)
+        self.checked.emit(check)
+
+    def _show_hours(self, within: bool) -> None:
+        self.hours_warning.setText(
+            ""
+            if within
+            else self.tr("This time is outside {doctor}'s hours: the server will refuse it.").format(
+                doctor=self._doctor.name
+            )
+        )
+        self.hours_warning.setVisible(bool(self.hours_warning.text()))
+
+    def _show_busy(self, busy: Sequence[AppointmentItem]) -> None:
+        """Warn before sending when this computer already knows the patient is booked at that time."""
         if busy:
             first = busy[0]
             self.patient_warning.setText(

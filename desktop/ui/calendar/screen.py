@@ -3,9 +3,11 @@
 Schedulers and administrators pick a department (the doctors' specialty, or all) and see its doctors'
 day side by side, or one doctor's week; they book from any free slot. A doctor sees their own calendar
 read-mostly: they may cancel in it, nothing else. Every read and write goes through the store worker
-(`Op`); after a local change only the page on screen reloads, and the sync is woken to push it at once.
-The server's answer (confirmed, or refused with the next free slots) arrives with the next pull: the
-page and an open details dialog then refresh themselves.
+(`Op`), the booking dialog's checks too. The cache reports what each write changed
+(`DesktopContext.changes`): the page on screen reloads only when a report touches one of its appointments
+or doctors, the directory (doctors, rooms, hours, patients) only when one of those changed. The sync
+engine notices a queued change by itself. The server's answer (confirmed, or refused with the next free
+slots) arrives with a pull: the page, the banner and an open details dialog then refresh themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -34,12 +36,13 @@ from shiboken6 import isValid
 from desktop.ops.background import Op
 from desktop.ops.booking import AppointmentDetails, BookingDesk, BookingRefused, CalendarRights
 from desktop.ops.calendar import CalendarSnapshot
-from desktop.ops.calendar_query import DoctorEntry, RoomChoice, StoreCalendarQuery
+from desktop.ops.calendar_query import BookingQuestion, DoctorEntry, RoomChoice, StoreCalendarQuery
 from desktop.ops.export import day_list, export_ics
 from desktop.ops.patient_search import PatientIndex
 from desktop.ops.session import DesktopContext
 from desktop.store import StorageUnavailable
-from desktop.sync import Connection, SyncStatus
+from desktop.store.changes import OpChanges
+from desktop.sync import Connection
 from desktop.ui.calendar.appointment_dialogs import (
     AppointmentDetailsDialog,
     CancelDialog,
@@ -50,10 +53,14 @@ from desktop.ui.calendar.booking_dialog import BookingDialog, short_day
 from desktop.ui.calendar.print_day import write_day_pdf
 from desktop.ui.calendar.views import CalendarPage, MultiDoctorDayView, Runner, WeekView
 from shared.booking import AppointmentStatus
+from shared.protocol import Entity
 from shared.roles import Role
 
 T = TypeVar("T")
 EXPORT_DAYS = 56  # an iCalendar export covers the shown week and the seven after it
+REFRESH_DELAY_MS = 100  # reports heard within this long are acted on together (a pull writes page by page)
+# Record kinds the screen keeps in memory besides the page: doctors, rooms, hours, the type-ahead.
+DIRECTORY = (Entity.DOCTOR, Entity.ROOM, Entity.AVAILABILITY, Entity.PATIENT)
 WEEK, DAY = "week", "day"
 
 
@@ -90,7 +97,11 @@ class CalendarScreen(QWidget):
         self._doctors: list[DoctorEntry] = []
         self._patients: PatientIndex | None = None
         self._rooms: list[RoomChoice] = []
-        self._last_synced = context.sync.status.last_synced_at
+        self._heard: OpChanges | None = None  # the cache's reports not yet acted on
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self._catch_up)
         self.page: CalendarPage | None = None
         self._awaiting: uuid.UUID | None = None  # the booking the banner says is requested
         self.dialog: QDialog | None = None
@@ -161,7 +172,7 @@ class CalendarScreen(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self._stack, 1)
 
-        context.sync.statusChanged.connect(self._sync_reported)
+        context.changes.changed.connect(self._store_changed)
         self.reload_directory()
 
     @property
@@ -206,13 +217,14 @@ class CalendarScreen(QWidget):
 
     # ---- doctors, patients, rooms ----
 
-    def reload_directory(self) -> None:
-        """Read the doctors again (after a sync brought new ones), then the rooms and the patients of the
-        type-ahead: the calendar shows first, the index of every patient is built after it."""
+    def reload_directory(self, *, forget: bool = False) -> None:
+        """Read the doctors (again, with `forget`: after the cache reported new ones), then the rooms and
+        the patients of the type-ahead: the calendar shows first, the index of every patient after it."""
         query = self.query
 
         def read_doctors() -> list[DoctorEntry]:
-            query.forget_if_synced()
+            if forget:
+                query.forget()
             return query.doctors()
 
         self._run(read_doctors, self._doctors_loaded)
@@ -347,14 +359,21 @@ class CalendarScreen(QWidget):
             rooms=self._rooms,
             slot_minutes=doctor.slot_minutes,
             offline=self.offline,
-            is_open=lambda start, end: self.query.is_open(doctor_id, start, end),
-            patient_busy=self.query.patient_appointments,
             locale=self._locale,
             parent=self,
         )
         dialog.accepted.connect(lambda: self._book(dialog))
+        dialog.checkWanted.connect(lambda question: self._check(dialog, question))
+        self._check(dialog, dialog.question())
         self._open(dialog)
         return dialog
+
+    def _check(self, dialog: BookingDialog, question: BookingQuestion) -> None:
+        """Answer the dialog's check on the store worker; an answer for a closed dialog is dropped."""
+        query, executors = self.query, self._context.executors
+        Op(dialog, lambda: query.check_booking(question)).success(dialog.show_check).failure(
+            self._failed
+        ).run_on(executors.store, executors=executors)
 
     def _book(self, dialog: BookingDialog) -> None:
         choice = dialog.choice()
@@ -384,10 +403,8 @@ class CalendarScreen(QWidget):
         return self.tr("Requested: the server confirms it in a moment.")
 
     def _queued(self, appointment_id: uuid.UUID, text: str) -> None:
+        """A change is queued: the cache's report of it reloads the page, and the sync sends it."""
         self.notify(text)
-        self._context.sync.wake()
-        if self.page is not None:
-            self.page.reload()
         self.changed.emit(appointment_id)
 
     # ---- an appointment ----
@@ -483,28 +500,50 @@ class CalendarScreen(QWidget):
 
     # ---- the server's answers ----
 
-    def _sync_reported(self, status: SyncStatus) -> None:
-        # Reload after a sync that brought something, not on every status tick.
-        if status.state is not Connection.ONLINE or status.last_synced_at == self._last_synced:
+    def _store_changed(self, changes: OpChanges) -> None:
+        self._heard = changes if self._heard is None else self._heard.merged(changes)
+        self._refresh_timer.start()
+
+    def _catch_up(self) -> None:
+        """Act on the reports heard since the last time, refreshing only what they touch."""
+        heard, self._heard = self._heard, None
+        if heard is None:
             return
-        self._last_synced = status.last_synced_at
-        self.refresh()
+        if heard.touches(*DIRECTORY):
+            self.refresh()
+            return
+        if self.page is not None and self.page.concerned_by(heard):
+            self.page.reload()
+        if self._awaiting is not None and heard.touches_ids(Entity.APPOINTMENT, [self._awaiting]):
+            self._check_awaited()
+        dialog = self.dialog
+        if isinstance(dialog, AppointmentDetailsDialog) and heard.touches_ids(
+            Entity.APPOINTMENT, [dialog.details.id]
+        ):
+            self._refresh_details(dialog)
 
     def refresh(self) -> None:
         """Read the cache again: directory, the page on screen and an open details dialog."""
-        self.reload_directory()
+        self.reload_directory(forget=True)
         if self.page is not None:
             self.page.reload()
         if self._awaiting is not None:
-            desk, awaited = self.desk, self._awaiting
-            self._run(lambda: desk.details(awaited), self._answered, failed=lambda _error: None)
+            self._check_awaited()
         dialog = self.dialog
         if isinstance(dialog, AppointmentDetailsDialog):
-            desk, appointment_id = self.desk, dialog.details.id
-            self._run(
-                lambda: desk.details(appointment_id),
-                lambda details: dialog.show_details(details) if self.dialog is dialog else None,
-            )
+            self._refresh_details(dialog)
+
+    def _check_awaited(self) -> None:
+        desk, awaited = self.desk, self._awaiting
+        if awaited is not None:
+            self._run(lambda: desk.details(awaited), self._answered, failed=lambda _error: None)
+
+    def _refresh_details(self, dialog: AppointmentDetailsDialog) -> None:
+        desk, appointment_id = self.desk, dialog.details.id
+        self._run(
+            lambda: desk.details(appointment_id),
+            lambda details: dialog.show_details(details) if self.dialog is dialog else None,
+        )
 
     def _answered(self, details: AppointmentDetails) -> None:
         """Replace "requested" in the banner with the server's answer once it is in the cache."""

@@ -21,10 +21,12 @@ from desktop.ops.calendar import (
     load_range,
     week_start,
 )
+from desktop.store.changes import OpChanges
 from desktop.ui.calendar.canvas import CalendarCanvas, CanvasColumn
 from desktop.ui.calendar.model import AppointmentModel
 from desktop.ui.calendar.navigation import CalendarNavigationBar
 from desktop.ui.theme import Theme
+from shared.protocol import Entity
 
 Runner = Callable[[Callable[[], CalendarSnapshot], Callable[[CalendarSnapshot], None]], None]
 
@@ -154,6 +156,13 @@ class CalendarPage(QWidget):
             lambda: load_range(self._query, doctor_ids=doctor_ids, starts_at=starts_at, ends_at=ends_at),
             lambda snapshot: self._apply(generation, snapshot),
         )
+
+    def concerned_by(self, changes: OpChanges) -> bool:
+        """Whether a report of the cache touches this page: an appointment shown on it, or any of its
+        doctors' (a new or moved one may fall in the range shown)."""
+        if changes.everything or changes.doctors & {str(doctor.id) for doctor in self._doctors}:
+            return True
+        return changes.touches_ids(Entity.APPOINTMENT, (item.id for item in self.model.items()))
 
     def _apply(self, generation: int, snapshot: CalendarSnapshot) -> None:
         if generation != self._generation:

@@ -1,9 +1,11 @@
 """The refill ticket screens: the ward's list for nurses and the pharmacy's queue, each with the detail.
 
 Both are a filter bar, a table over `TicketTableModel` and a `TicketDetailView`. The list's keys are read
-once from the cache (then again, debounced, after each sync report) into a `TicketIndex`; filters and
-sorting run on it in memory, rows load lazily. An action queues a mutation on the store worker, wakes the
-sync engine and refreshes only the ticket it changed.
+once from the cache into a `TicketIndex`; filters and sorting run on it in memory, rows load lazily. The
+cache's change reports (`DesktopContext.changes`, debounced) then refresh only what they touch: the
+changed tickets' keys and rows, and the open ticket if it is one of them; everything only after a reset or
+new ward names or formulary. An action queues a mutation on the store worker (the sync engine notices it
+by itself) and refreshes the ticket it changed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from desktop.ops.tickets import (
     TicketFilter,
     TicketIndex,
     act,
+    changed_ticket_keys,
     delete_draft,
     drafts,
     formulary,
@@ -49,7 +52,8 @@ from desktop.ops.tickets import (
     ticket_rows,
     ward_names,
 )
-from desktop.store import StorageUnavailable
+from desktop.store import StorageUnavailable, TicketKey
+from desktop.store.changes import OpChanges
 from desktop.ui.tickets.detail import TicketDetailView
 from desktop.ui.tickets.editor import TicketEditorDialog
 from desktop.ui.tickets.model import Column, TicketTableModel, column_title
@@ -133,16 +137,45 @@ class _TicketsScreen(QWidget):
         self.count = QLabel(self)
         self.count.setAccessibleName(tr("Number of tickets shown"))
 
+        self._heard: OpChanges | None = None  # the cache's reports not yet acted on
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self.reload)
+        self._reload_timer.timeout.connect(self._catch_up)
         # A bound method, not a lambda: Qt drops the connection when this widget is destroyed
-        # (user switch), so a late sync report never reaches a deleted timer.
-        context.sync.statusChanged.connect(self._sync_reported)
+        # (user switch), so a late report never reaches a deleted timer.
+        context.changes.changed.connect(self._store_changed)
 
-    def _sync_reported(self, _status: object) -> None:
+    def _store_changed(self, changes: OpChanges) -> None:
+        if not self._concerns(changes):
+            return
+        self._heard = changes if self._heard is None else self._heard.merged(changes)
         self._reload_timer.start()
+
+    def _concerns(self, changes: OpChanges) -> bool:
+        return changes.touches(Entity.TICKET, Entity.WARD, Entity.MEDICATION)
+
+    def _catch_up(self) -> None:
+        """Act on the reports heard since the last time: all of it again only when names, the formulary
+        or the whole cache changed, else the changed tickets alone."""
+        heard, self._heard = self._heard, None
+        if heard is None:
+            return
+        if heard.everything or heard.touches(Entity.WARD, Entity.MEDICATION) or heard.drafts:
+            self.reload()
+            return
+        ids = heard.ids(Entity.TICKET)
+        store, wards = self._store, self._ward_scope
+        self._run(lambda: changed_ticket_keys(store, ids, ward_ids=wards), self._tickets_changed)
+
+    def _tickets_changed(self, found: tuple[list[TicketKey], list[str]]) -> None:
+        keys, gone = found
+        self.index.update(keys, gone=gone)
+        self.apply_filters()
+        self.model.invalidate([key.id for key in keys] + gone)
+        if self._selected is not None and str(self._selected) in {key.id for key in keys}:
+            self.show_ticket(self._selected)
+        self.loaded.emit()
 
     def _size_columns(self, columns: Sequence[Column]) -> None:
         """Widths from the font and the words this language uses (not fixed pixels), the medications
@@ -314,7 +347,6 @@ class _TicketsScreen(QWidget):
         def done(result: Any) -> None:
             entry, record = result
             self.banner.hide()
-            self._context.sync.wake()
             if record is not None:
                 self.index.upsert(key_of(record))
             self.apply_filters()
@@ -445,6 +477,9 @@ class NurseTicketsScreen(_TicketsScreen):
     def _extra(self, store: Any) -> Any:
         return drafts(store)
 
+    def _concerns(self, changes: OpChanges) -> bool:
+        return changes.drafts or super()._concerns(changes)
+
     def _reference_loaded(self) -> None:
         if self.editor is not None:
             self.editor.update_reference(formulary=self.formulary, wards=self._my_wards())
@@ -524,7 +559,6 @@ class NurseTicketsScreen(_TicketsScreen):
         )
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.submitted.connect(self._submitted)
-        editor.draftSaved.connect(lambda _id: self.reload())
         editor.finished.connect(lambda _result: setattr(self, "editor", None))
         self.editor = editor
         editor.open()
@@ -544,12 +578,10 @@ class NurseTicketsScreen(_TicketsScreen):
             return
         draft_id = uuid.UUID(item.data(Qt.ItemDataRole.UserRole))
         store = self._store
-        self._run(lambda: delete_draft(store, draft_id), lambda _none: self.reload())
+        self._run(lambda: delete_draft(store, draft_id), lambda _none: None)  # the report reloads
 
     def _submitted(self, entry: Any) -> None:
-        self._context.sync.wake()
-        self._selected = entry.entity_id
-        self.reload()
+        self._selected = entry.entity_id  # shown once the cache's report of it is in
 
 
 class PharmacyQueueScreen(_TicketsScreen):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QLocale, QSize
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEvent, QLocale, QSize
 from PySide6.QtWidgets import QWidget
 
 from desktop.ops.background import Executors
@@ -326,10 +326,11 @@ def render_tickets(output: Path, *, language: str, locale: QLocale) -> list[Path
             inbox_png = output / f"conflict_inbox_{language}.png"
             written.append(render_png(inbox, inbox_png, size=QSize(1400, 700)))
         finally:
-            executors.shutdown()
-            for widget in widgets:
+            for widget in widgets:  # first: a screen's late refresh must not meet stopped workers
                 widget.close()
                 widget.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            executors.shutdown()
             QCoreApplication.processEvents()
             nurse.close()
             pharmacist.close()
@@ -432,11 +433,12 @@ def render_windows(output: Path, *, language: str, locale: QLocale) -> list[Path
                     _wait(lambda listed=listed, bell=window.bell: bool(listed) and bell.unread > 0)
                 written.append(render_png(window, output / f"{name}_{language}.png", size=size))
         finally:
-            executors.shutdown()
-            for window in windows:
+            for window in windows:  # first: a screen's late refresh must not meet stopped workers
                 window.idle.stop()
                 window.close_for_sign_out()
                 window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            executors.shutdown()
             QCoreApplication.processEvents()
             nurse.close()
             pharmacist.close()

@@ -158,14 +158,17 @@ def test_booking_a_patient_who_already_has_an_appointment_then_warns_before_send
         dialog.accept()
 
     other = click_free_slot(qtbot, screen, NEUROLOGIST, tomorrow_at(11, 10))
-    other.choose_patient(station_patient(GONCALO))
+    with qtbot.waitSignal(other.checked):  # answered on the store worker, never on the UI thread
+        other.choose_patient(station_patient(GONCALO))
     assert not other.patient_warning.isVisibleTo(other)
-    other.choose_patient(station_patient(MARIA))
+    with qtbot.waitSignal(other.checked):
+        other.choose_patient(station_patient(MARIA))
     assert other.patient_warning.isVisibleTo(other)
     assert other.patient_warning.text().startswith(
         "Maria Fernandes already has an appointment at this time (11:00–11:20)"
     )
-    other.time_edit.setTime(other.time_edit.time().addSecs(20 * 60))  # 11:30: after the first one
+    with qtbot.waitSignal(other.checked):
+        other.time_edit.setTime(other.time_edit.time().addSecs(20 * 60))  # 11:30: after the first one
     assert not other.patient_warning.isVisibleTo(other)
     other.reject()
 

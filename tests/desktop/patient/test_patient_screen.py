@@ -380,8 +380,9 @@ def test_a_brazilian_desk_types_the_cents_after_a_comma(
     assert dialog.isVisible() and dialog.error.isVisible()
     dialog.amount.setText("1180,5")
     dialog.accept()
-    qtbot.waitUntil(lambda: len(station.store.mutations_to_push()) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: screen.payments.topLevelItem(0).childCount() == 1, timeout=5000)  # type: ignore[union-attr]
     assert station.store.mutations_to_push()[0].payload["amount"] == "1180.50"
+    assert screen.payments.topLevelItem(0).child(0).text(3) == "R$ 1.180,50"  # type: ignore[union-attr]
 
 
 def test_the_patients_screen_finds_a_patient_by_name_and_opens_them(

@@ -20,6 +20,7 @@ from shared.privacy import patient_audiences
 from shared.protocol import Entity
 from sync_server.core import raw
 from sync_server.directory.models import Doctor, Medication, Patient, Room, Ward
+from sync_server.documents.feed import record_patients_documents
 from sync_server.feed.changes import record_change, to_json
 from sync_server.feed.scopes import PATIENTS, REFERENCE
 from sync_server.privacy import repository as privacy
@@ -143,9 +144,12 @@ def record_patients(
     if not ids:
         return 0
     written = 0
+    moved = []  # patients whose audiences changed: their documents follow them
     rows = _PATIENT_AND_FEED_RAW.all(session, {"ids": ids})
     for patient_id, ward_id, data, visits, fed in rows:
         audiences = sorted(patient_audiences(privacy.facts_of(patient_id, ward_id, visits), now=now))
+        if sorted(fed["scopes"]) != audiences:
+            moved.append(patient_id)
         if sorted(fed["scopes"]) == audiences and fed["data"] == data:
             continue
         record_change(
@@ -157,6 +161,7 @@ def record_patients(
             data=data,
         )
         written += 1
+    record_patients_documents(session, moved, now=now)
     return written
 
 

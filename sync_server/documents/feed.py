@@ -1,14 +1,20 @@
 """Documents on the change feed: the metadata of an available (or entered-in-error) document goes to
-the people caring for its patient, so their desktops list it offline. A pending upload never does."""
+the people caring for its patient, so their desktops list it offline. A pending upload never does.
+When the patient's carers change (he moves ward, a visit day comes or goes), his documents follow him:
+`record_patients_documents` publishes them again, and the carers who lost him get tombstones."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared import privacy
+from shared.documents import DocumentStatus
 from shared.protocol import Entity
 from sync_server.documents.models import Document
 from sync_server.feed.changes import record_change
@@ -48,3 +54,20 @@ def record_document(session: Session, document: Document, *, now: datetime) -> N
         scopes=scopes,
         data=document_record(document),
     )
+
+
+_SHOWN = (DocumentStatus.AVAILABLE.value, DocumentStatus.ENTERED_IN_ERROR.value)
+
+
+def record_patients_documents(session: Session, patient_ids: Iterable[uuid.UUID], *, now: datetime) -> int:
+    """Publish again the shown documents of these patients to their carers at `now` (after their
+    audiences changed): the new carers get them, the former ones a tombstone. Returns how many."""
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids:
+        return 0
+    documents = session.scalars(
+        select(Document).where(Document.patient_id.in_(ids), Document.status.in_(_SHOWN))
+    ).all()
+    for document in documents:
+        record_document(session, document, now=now)
+    return len(documents)

@@ -24,7 +24,9 @@ def upgrade() -> None:
     # A dead letter's history and what an admin did with it (replayed or discarded, by whom, why).
     op.add_column(
         "message_failures",
-        sa.Column("first_failed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "first_failed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     )
     op.add_column("message_failures", sa.Column("resolution", sa.String(16), nullable=True))
     op.add_column("message_failures", sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True))

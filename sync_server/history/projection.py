@@ -92,6 +92,10 @@ def _picked(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {field: payload[field] for field in fields if payload.get(field) not in (None, "")}
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _local(moment: Any, zone: Any) -> str:
     """'2030-03-05 14:20' in the doctor's zone (the wall time people booked), or as sent if unreadable."""
     try:
@@ -165,8 +169,8 @@ def _appointment(event: EventType, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ticket(event: EventType, payload: dict[str, Any]) -> dict[str, Any]:
-    ticket = payload.get("ticket") if isinstance(payload.get("ticket"), dict) else {}
-    actor = payload.get("actor") if isinstance(payload.get("actor"), dict) else {}
+    ticket = _mapping(payload.get("ticket"))
+    actor = _mapping(payload.get("actor"))
     ticket_id = ticket.get("id") or payload.get("ticket_id")
     action = str(payload.get("action") or event.value.removeprefix("ticket.")).replace("_", " ")
     details = {

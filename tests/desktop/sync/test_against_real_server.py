@@ -143,7 +143,7 @@ def test_the_pharmacy_sees_a_new_ticket_through_the_long_poll_and_the_nurse_sees
             role=Role.PHARMACIST,
             payload={"lines": [{"line_id": line_id, "approved_quantity": 20}]},
         )
-        pharmacist.engine.wake()  # pushed at once, during the long poll
+        # Pushed at once, during the long poll: the engine hears of the queued change from the store.
         deadline = time.monotonic() + 5
         while pharmacist.store.outbox_entries(states=["queued", "sent"]):
             assert time.monotonic() < deadline, "the approval was never pushed"

@@ -369,8 +369,7 @@ def test_offline_is_detected_and_work_keeps_queueing(store: LocalStore) -> None:
     submit_ticket(store)
     status = setup.engine.sync_once()
     assert status.state is Connection.OFFLINE and status.queued == 1
-    submit_ticket(store, medication="PARA500")
-    setup.engine.wake()
+    submit_ticket(store, medication="PARA500")  # the engine hears of it from the store: no wake()
     assert setup.engine.status.queued == 2
     assert [e.state for e in store.outbox_entries()] == ["queued", "queued"]
 
@@ -397,8 +396,7 @@ def test_run_forever_backs_off_while_offline_and_syncs_when_the_server_returns(
     runner.start()
     try:
         assert online.wait(10)
-        second = submit_ticket(store, medication="PARA500")
-        setup.engine.wake()  # pushed during the long poll
+        second = submit_ticket(store, medication="PARA500")  # pushed during the long poll, unprompted
         for _ in range(100):
             if server.applied_mutations == [1, 2]:
                 break

@@ -63,6 +63,7 @@ _PAYMENT_FIELDS = (
     "method",
     "authorisation_number",
     "desk",
+    "receipt_number",
     "reason",
 )
 # What doctors and nurses see of a payment: that it happened, never how much or how.

@@ -17,6 +17,7 @@ from sync_server.booking import mutations as booking_mutations
 from sync_server.booking.api import router as booking_router
 from sync_server.booking.recovery import start_saga_runner
 from sync_server.booking.saga import SagaEngine
+from sync_server.core.admission import Admission, AdmissionLimit
 from sync_server.core.clock import Clock, system_clock
 from sync_server.core.config import DEVELOPMENT_SECRET, Settings
 from sync_server.core.db import make_engine, make_session_factory
@@ -201,6 +202,8 @@ def create_app(
     app.state.sync_notifier = ChangeNotifier.for_database(url)
     install_error_handlers(app)
     app.state.metrics = HttpMetrics(metrics_registry(app.state.session_factory, broker=_broker_metrics(app)))
+    # Innermost: as many requests at work as the database pool has connections (core/admission.py).
+    app.add_middleware(AdmissionLimit, admission=Admission(settings.db_pool_size * 3), exempt=("/healthz",))
     # Last added runs first: proxy trust settles the client's address before anything uses it.
     # The local document store's uploads are limited by the documents' own size limit instead.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, exempt=("/documents/blobs/",))

@@ -25,6 +25,7 @@ from shared.protocol import (
 )
 from sync_server.audit import service as audit
 from sync_server.auth.deps import CurrentActor
+from sync_server.core.admission import waiting
 from sync_server.core.clock import Now
 from sync_server.core.context import Client, DbSession, SettingsDep
 from sync_server.core.errors import AppError
@@ -175,10 +176,11 @@ async def pull(
                 if remaining <= 0:
                     break
                 recheck = settings.long_poll_recheck_seconds if notifier and notifier.listening else 0.25
-                if waiter is not None:
-                    await waiter.wait(min(remaining, recheck))
-                else:
-                    await asyncio.sleep(min(remaining, 0.25))
+                async with waiting(request):  # no place taken while waiting (core/admission.py)
+                    if waiter is not None:
+                        await waiter.wait(min(remaining, recheck))
+                    else:
+                        await asyncio.sleep(min(remaining, 0.25))
                 assert page.cursor is not None
                 token = pulling.encode_cursor(page.cursor, secret=settings.secret_key)
                 page = await run_in_threadpool(look, token)

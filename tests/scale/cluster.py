@@ -268,13 +268,18 @@ class Cluster:
             process.stop()
 
     def delete_topology(self) -> None:
-        from sync_server.messaging.topology import Subscription, Topology, delete
+        """Remove the private topology: the exchanges and every consumer's queues."""
+        from sync_server.app import consumers_of
+        from sync_server.core.config import Settings
+        from sync_server.messaging.consumers import subscription
+        from sync_server.messaging.topology import Topology, delete
 
+        settings = Settings(environment="test", secret_key=SECRET, data_dir=self.work_dir / "data")
         with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as connection:
             delete(
                 connection.channel(),
                 Topology(prefix=self.amqp_prefix),
-                [Subscription("confirmation-email", frozenset())],
+                [subscription(c) for c in consumers_of(settings)],
             )
 
 

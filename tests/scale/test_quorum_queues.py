@@ -13,10 +13,12 @@ import pika.exceptions
 import pytest
 from typer.testing import CliRunner
 
+from sync_server.app import consumers_of
 from sync_server.cli import app
+from sync_server.messaging.consumers import subscription
 from sync_server.messaging.quorum import HOLDING_SUFFIX, migrate_to_quorum
 from sync_server.messaging.topology import OutdatedQueueFound, Subscription, Topology, declare, delete
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, make_test_settings
 
 CONSUMER = "confirmation-email"
 EVENTS = frozenset({"appointment.confirmed", "appointment.cancelled"})
@@ -55,7 +57,8 @@ def old_broker(amqp_url: str) -> Iterator[Topology]:
         channel = connection.channel()
         for name in (queue + HOLDING_SUFFIX, dlq + HOLDING_SUFFIX):
             channel.queue_delete(name)
-        delete(channel, topology, [Subscription(CONSUMER, EVENTS)])
+        # The command also declares the queues of the server's other consumers.
+        delete(channel, topology, [subscription(c) for c in consumers_of(make_test_settings())])
 
 
 def _message_ids(amqp_url: str, queue: str) -> list[str]:

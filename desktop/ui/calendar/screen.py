@@ -71,12 +71,14 @@ def _utc_now() -> datetime:
 class CalendarScreen(QWidget):
     """The shell's Calendar screen. Signals: `noticed(text)` for every message shown in the banner,
     `dialogOpened(dialog)` when a booking, details, move or cancel dialog opens, `changed(appointment_id)`
-    after a change was queued, `exported(path)` after a file was written."""
+    after a change was queued, `exported(path)` after a file was written, `caughtUp(changes)` once the
+    cache's reports heard together (OpChanges, merged) have been acted on."""
 
     noticed = Signal(str)
     dialogOpened = Signal(object)
     changed = Signal(object)
     exported = Signal(object)
+    caughtUp = Signal(object)
     patientRequested = Signal(object)  # a patient's id, from an appointment's details
 
     def __init__(
@@ -511,6 +513,7 @@ class CalendarScreen(QWidget):
             return
         if heard.touches(*DIRECTORY):
             self.refresh()
+            self.caughtUp.emit(heard)
             return
         if self.page is not None and self.page.concerned_by(heard):
             self.page.reload()
@@ -521,6 +524,7 @@ class CalendarScreen(QWidget):
             Entity.APPOINTMENT, [dialog.details.id]
         ):
             self._refresh_details(dialog)
+        self.caughtUp.emit(heard)
 
     def refresh(self) -> None:
         """Read the cache again: directory, the page on screen and an open details dialog."""

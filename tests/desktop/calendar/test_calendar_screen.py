@@ -13,11 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ops.calendar import AppointmentItem
 from desktop.ops.patient_search import PatientIndex, PatientMatch
-from desktop.sync import Connection, SyncStatus
 from desktop.ui.calendar.appointment_dialogs import AppointmentDetailsDialog, CancelDialog, RescheduleDialog
 from desktop.ui.calendar.booking_dialog import BookingDialog, PatientSearchModel
 from desktop.ui.calendar.screen import DAY, WEEK, CalendarScreen
 from shared.booking import AppointmentStatus
+from shared.protocol import Entity
 from shared.roles import Role
 from tests.desktop.calendar.conftest import (
     CARDIOLOGIST,
@@ -59,11 +59,6 @@ def wait_for(
             return False
 
     qtbot.waitUntil(holds, timeout=5000)
-
-
-def the_server_answered(station: Workstation) -> None:
-    """The sync engine reports a sync that brought something (the screen reloads)."""
-    station.sync.statusChanged.emit(SyncStatus(state=Connection.ONLINE, last_synced_at=datetime.now(UTC)))
 
 
 def click_free_slot(qtbot: QtBot, screen: CalendarScreen, doctor_id: uuid.UUID, starts_at: datetime):  # type: ignore[no-untyped-def]
@@ -134,7 +129,6 @@ def test_an_offline_booking_shows_as_requested_and_turns_confirmed_when_the_serv
 
     last = answer_push(station.store)  # back online: the push is accepted, the saga confirms
     pulled(station.store, [server_appointment(appointment_id, starts_at=starts)], last_mutation_id=last)
-    the_server_answered(station)
 
     wait_for(qtbot, screen, lambda items: items[appointment_id].status is AppointmentStatus.CONFIRMED)
     assert not shown(screen)[appointment_id].pending
@@ -173,6 +167,32 @@ def test_booking_a_patient_who_already_has_an_appointment_then_warns_before_send
     other.reject()
 
 
+def test_the_page_reloads_for_its_own_doctors_and_appointments_only(
+    qtbot: QtBot, workstation: Callable[..., Workstation], english: QLocale
+) -> None:
+    station = workstation(Role.SCHEDULER)
+    screen = open_screen(qtbot, station, english)
+    screen.set_mode(WEEK)  # the cardiologist's week: the neurologist is not on the page
+    assert screen.page is not None and screen.selected_doctor().id == CARDIOLOGIST  # type: ignore[union-attr]
+    wait_for(qtbot, screen, lambda items: True)
+    reloads: list[object] = []
+    screen.page.rangeChanged.connect(lambda *_range: reloads.append(_range))
+
+    neurology = uuid.uuid4()
+    with qtbot.waitSignal(screen.caughtUp, timeout=5000) as heard:
+        pulled(
+            station.store, [server_appointment(neurology, doctor_id=NEUROLOGIST, starts_at=tomorrow_at(9))]
+        )
+    assert heard.args[0].ids(Entity.APPOINTMENT) == {str(neurology)}
+    assert reloads == []  # another doctor's appointment: nothing on this page changed
+
+    cardiology = uuid.uuid4()
+    with qtbot.waitSignal(screen.caughtUp, timeout=5000):
+        pulled(station.store, [server_appointment(cardiology, starts_at=tomorrow_at(9))])
+    wait_for(qtbot, screen, lambda items: cardiology in items)
+    assert len(reloads) == 1
+
+
 def station_patient(patient_id: uuid.UUID) -> PatientMatch:
     name, mrn = PATIENTS[patient_id]
     return PatientMatch(patient_id, name, mrn, "1970-05-01")
@@ -209,7 +229,6 @@ def test_a_refused_booking_says_why_offers_the_next_free_slots_and_books_one_in_
         ],
         last_mutation_id=last,
     )
-    the_server_answered(station)
     wait_for(qtbot, screen, lambda items: items[refused].status is AppointmentStatus.REJECTED)
 
     details = open_details(qtbot, screen, refused)

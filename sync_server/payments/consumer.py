@@ -34,7 +34,9 @@ class RefundDueNotice:
             ) from None
         payments = [
             entry
-            for entry in repository.entries(session, appointment_id=appointment_id)
+            for entry in repository.entries(
+                session, appointment_ids=repository.moved_from(session, appointment_id)
+            )
             if entry.row.entry_type == EntryType.PAYMENT.value
         ]
         record_entries(session, payments)

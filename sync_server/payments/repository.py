@@ -59,13 +59,46 @@ def refund_count(session: Session, payment_id: uuid.UUID) -> int:
     return int(session.scalar(query) or 0)
 
 
+# Hops followed along a chain of reschedules (a real chain is a handful long).
+_MAX_MOVES = 50
+
+
+def moved_from(session: Session, appointment_id: uuid.UUID) -> list[uuid.UUID]:
+    """The appointment and those it was rescheduled from, newest first: a payment of an earlier one
+    pays for this one."""
+    chain = [appointment_id]
+    while len(chain) < _MAX_MOVES:
+        earlier = session.scalar(select(Appointment.rescheduled_from_id).where(Appointment.id == chain[-1]))
+        if earlier is None or earlier in chain:
+            break
+        chain.append(earlier)
+    return chain
+
+
+def _status_after_moves(session: Session, appointment_id: uuid.UUID) -> str:
+    """The status of the appointment this one was (perhaps repeatedly) rescheduled to."""
+    seen: set[uuid.UUID] = set()
+    current = appointment_id
+    status = ""
+    while current not in seen and len(seen) < _MAX_MOVES:
+        seen.add(current)
+        found = session.execute(
+            select(Appointment.status, Appointment.rescheduled_to_id).where(Appointment.id == current)
+        ).one()
+        status, moved_to = found
+        if moved_to is None:
+            break
+        current = moved_to
+    return str(status)
+
+
 @dataclass(frozen=True)
 class Entry:
     """A ledger row with what the desk needs beside it."""
 
     row: LedgerRow
     refunded: Decimal  # of a payment: its refunds so far; of a refund: 0
-    appointment_status: str
+    appointment_status: str  # of the appointment it pays for now (after any reschedules)
 
 
 def _entries(session: Session, *conditions: object) -> list[Entry]:
@@ -77,13 +110,15 @@ def _entries(session: Session, *conditions: object) -> list[Entry]:
         .scalar_subquery()
     )
     query = (
-        select(LedgerRow, refunded, Appointment.status)
+        select(LedgerRow, refunded, Appointment.status, Appointment.rescheduled_to_id)
         .join(Appointment, Appointment.id == LedgerRow.appointment_id)
         .where(*conditions)  # type: ignore[arg-type]
         .order_by(LedgerRow.recorded_at, LedgerRow.receipt_number)
     )
     found = []
-    for ledger_row, refunded_amount, status in session.execute(query):
+    for ledger_row, refunded_amount, status, moved_to in session.execute(query).all():
+        if moved_to is not None:  # a payment follows its appointment when it is rescheduled
+            status = _status_after_moves(session, moved_to)
         is_payment = ledger_row.entry_type == EntryType.PAYMENT.value
         refunded_so_far = Decimal(refunded_amount).quantize(CENT) if is_payment else Decimal("0.00")
         found.append(Entry(ledger_row, refunded_so_far, status))
@@ -96,11 +131,11 @@ def entries(
     starts: datetime | None = None,
     ends: datetime | None = None,
     desk: str | None = None,
-    appointment_id: uuid.UUID | None = None,
+    appointment_ids: list[uuid.UUID] | None = None,
     entry_ids: list[uuid.UUID] | None = None,
 ) -> list[Entry]:
-    """Ledger rows recorded in [starts, ends), at a desk, of an appointment, or with these ids; in the
-    order they were recorded."""
+    """Ledger rows recorded in [starts, ends), at a desk, of these appointments, or with these ids; in
+    the order they were recorded."""
     conditions = []
     if starts is not None:
         conditions.append(LedgerRow.recorded_at >= starts)
@@ -108,15 +143,16 @@ def entries(
         conditions.append(LedgerRow.recorded_at < ends)
     if desk is not None:
         conditions.append(LedgerRow.desk == desk)
-    if appointment_id is not None:
-        conditions.append(LedgerRow.appointment_id == appointment_id)
+    if appointment_ids is not None:
+        conditions.append(LedgerRow.appointment_id.in_(appointment_ids))
     if entry_ids is not None:
         conditions.append(LedgerRow.id.in_(entry_ids))
     return _entries(session, *conditions)
 
 
 def refunds_due(session: Session) -> list[Entry]:
-    """Payments of cancelled (or refused) appointments not yet wholly refunded."""
+    """Payments of cancelled (or refused) appointments not yet wholly refunded (a payment of an
+    appointment that was rescheduled follows it to its new time)."""
     found = _entries(
         session,
         and_(
@@ -124,7 +160,11 @@ def refunds_due(session: Session) -> list[Entry]:
             Appointment.status.in_(REFUND_DUE_STATUSES),
         ),
     )
-    return [entry for entry in found if entry.refunded < entry.row.amount]
+    return [
+        entry
+        for entry in found
+        if entry.appointment_status in REFUND_DUE_STATUSES and entry.refunded < entry.row.amount
+    ]
 
 
 # ---- fees -------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ Rules:
   that synced twice); with another request it is refused (idempotency_key_reused). Refunds likewise.
 - One payment per appointment: a second is refused (already_paid) unless every earlier payment of the
   appointment was wholly refunded (then the patient pays afresh, e.g. after a wrong amount was refunded).
+  A payment follows its appointment when it is rescheduled: the new time is paid already, and the old
+  one (cancelled by the move) is not a refund due.
 - Payments only for an appointment that exists and was neither refused nor cancelled.
 - The refunds of a payment never add up to more than was paid: the payment's row is locked while a refund
   is checked and written, so two desks refunding at once queue up and the second sees the first.
@@ -249,7 +251,9 @@ class PaymentService:
     def _refuse_second_payment(self, appointment_id: uuid.UUID) -> None:
         payments = [
             e
-            for e in repository.entries(self.session, appointment_id=appointment_id)
+            for e in repository.entries(
+                self.session, appointment_ids=repository.moved_from(self.session, appointment_id)
+            )
             if e.row.entry_type == EntryType.PAYMENT.value
         ]
         standing = [e for e in payments if e.refunded < e.row.amount]
@@ -314,7 +318,14 @@ class PaymentService:
             self._require_day(day)
             starts, ends = day_bounds(day, self.settings.hospital_time_zone)
         found = repository.entries(
-            self.session, starts=starts, ends=ends, desk=desk, appointment_id=appointment_id
+            self.session,
+            starts=starts,
+            ends=ends,
+            desk=desk,
+            # An appointment's payments include those of the times it was moved from.
+            appointment_ids=None
+            if appointment_id is None
+            else repository.moved_from(self.session, appointment_id),
         )
         return [ledger_entry(e) for e in found]
 

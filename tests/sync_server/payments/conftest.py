@@ -96,6 +96,26 @@ class Clinic:
             session.add(appointment)
         return appointment
 
+    def reschedule(self, appointment: Appointment) -> Appointment:
+        """Move the appointment to a later time, as the booking saga does: the old one is cancelled and
+        linked to the new one."""
+        with transaction(self.factory) as session:
+            old = session.get(Appointment, appointment.id)
+            assert old is not None
+            starts = old.starts_at + timedelta(days=1)
+            new = Appointment(
+                doctor_id=old.doctor_id,
+                patient_id=old.patient_id,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=20),
+                status="confirmed",
+                rescheduled_from_id=old.id,
+            )
+            session.add(new)
+            session.flush()
+            old.status, old.cancel_reason, old.rescheduled_to_id = "cancelled", "rescheduled", new.id
+        return new
+
     def set_status(self, appointment_id: uuid.UUID, status: str) -> None:
         with transaction(self.factory) as session:
             found = session.get(Appointment, appointment_id)

@@ -265,3 +265,21 @@ def test_the_ledger_refuses_to_be_rewritten_or_deleted(
         with session_factory() as session, pytest.raises(DBAPIError, match="append-only"):
             session.execute(text(statement))
     assert str(_rows(session_factory)[0].amount) == "150.00"
+
+
+def test_a_payment_follows_its_appointment_when_it_is_rescheduled(
+    client: TestClient, scheduler: Person, clinic: Clinic
+) -> None:
+    first_time = clinic.appointment()
+    payment = pay(client, scheduler, payment_body(first_time.id)).json()["entry"]
+    moved = clinic.reschedule(first_time)
+
+    assert client.get("/payments/refunds-due", headers=scheduler.headers).json() == []  # moved, not cancelled
+    again = pay(client, scheduler, payment_body(moved.id))
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_paid")
+    listed = client.get("/payments", params={"appointment_id": str(moved.id)}, headers=scheduler.headers)
+    assert [e["id"] for e in listed.json()] == [payment["id"]]
+
+    clinic.set_status(moved.id, "cancelled")  # the new time is cancelled: now the money is owed back
+    [due] = client.get("/payments/refunds-due", headers=scheduler.headers).json()
+    assert due["id"] == payment["id"]

@@ -131,6 +131,7 @@ class DeskEntry:
     authorisation_number: str | None = None
     reason: str | None = None
     refunded: Decimal = Decimal("0.00")
+    refund_due: bool = False  # the server says: the visit was cancelled, the money goes back
     waiting: str | None = None  # "queued", "sent" (accepted, not pulled yet), "refused"
     refusal: str | None = None
 
@@ -160,6 +161,7 @@ def _pulled(data: dict[str, Any]) -> DeskEntry | None:
         authorisation_number=entry.authorisation_number,
         reason=entry.reason,
         refunded=entry.refunded,
+        refund_due=entry.refund_due,
     )
 
 

@@ -4288,5 +4288,13 @@
             <numerusform>%n pagamentos recebidos neste computador aguardam sincronização e ainda não foram contados.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>refund due: the visit was cancelled</source>
+        <translation>estorno devido: a consulta foi cancelada</translation>
+    </message>
+    <message>
+        <source>fee {amount}</source>
+        <translation>preço {amount}</translation>
+    </message>
 </context>
 </TS>

@@ -67,6 +67,11 @@ from desktop.ui.patient.text import (
     tr,
 )
 from desktop.ui.patient.timeline import EntryRole, TimelineModel
+
+try:
+    from desktop.ui.documents.panel import PatientDocumentsPanel
+except ImportError:  # the documents' panel is being built in parallel (issue 11): the plain list meanwhile
+    PatientDocumentsPanel = None  # type: ignore[assignment,misc]
 from desktop.ui.refusals import refusal_text
 from shared.history import HistoryKind
 from shared.payments import EntryType
@@ -195,11 +200,12 @@ class PatientScreen(QWidget):
         history_layout.addWidget(self.timeline, 1)
 
         # -- documents
-        self.documents = QTreeWidget(self)
-        self.documents.setAccessibleName(tr("Documents"))
-        self.documents.setHeaderLabels([tr("Title"), tr("Kind"), tr("Added"), tr("Status")])
-        self.documents.setRootIsDecorated(False)
-        self.documents.setColumnWidth(0, 360)
+        self.document_list = QTreeWidget(self)
+        self.document_list.setAccessibleName(tr("Documents"))
+        self.document_list.setHeaderLabels([tr("Title"), tr("Kind"), tr("Added"), tr("Status")])
+        self.document_list.setRootIsDecorated(False)
+        self.document_list.setColumnWidth(0, 360)
+        self.documents: QWidget = self.document_list  # the documents' panel once a patient is shown
 
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName(tr("Patient sections"))
@@ -313,19 +319,36 @@ class PatientScreen(QWidget):
 
     def _synced(self) -> None:
         """After a sync: what waited here may have arrived from the server."""
-        waiting = any(entry.waiting is not None for entry in self.timeline_model.entries())
-        if self.patient is not None and (waiting or self.payments is not None):
+        if self.patient is None:
+            return
+        waiting = any(entry.waiting is not None for entry in self.timeline_model.entries()) or any(
+            entry.waiting is not None for entry in self.patient.payments or []
+        )
+        if waiting:  # otherwise nothing changes under the person's eyes (nor their selection)
             self.refresh()
 
     def _fill_documents(self, found: PatientFile) -> None:
-        self.documents.clear()
+        ops = getattr(self._context.sync, "documents", None)
+        if PatientDocumentsPanel is not None and ops is not None:
+            # The documents' own panel (list, open, attach by dropping a file), one per patient shown.
+            panel = PatientDocumentsPanel(found.card.id, ops, executors=self._context.executors, parent=self)
+            index = self.tabs.indexOf(self.documents)
+            current = self.tabs.currentIndex()
+            self.tabs.removeTab(index)
+            if self.documents is not self.document_list:
+                self.documents.deleteLater()
+            self.documents = panel
+            self.tabs.insertTab(index, panel, tr("&Documents"))
+            self.tabs.setCurrentIndex(current)
+            return
+        self.document_list.clear()
         for line in found.documents:
             item = QTreeWidgetItem(
                 [line.title, line.kind, format_date_time(line.added_at, self._locale), line.status]
             )
-            self.documents.addTopLevelItem(item)
+            self.document_list.addTopLevelItem(item)
         if not found.documents:
-            self.documents.addTopLevelItem(QTreeWidgetItem([tr("No documents on this computer")]))
+            self.document_list.addTopLevelItem(QTreeWidgetItem([tr("No documents on this computer")]))
 
     def _fill_payments(self, visits: list[Visit], entries: list[DeskEntry] | None) -> None:
         if self.payments is None or entries is None:
@@ -346,12 +369,13 @@ class PatientScreen(QWidget):
                     format_date_time(visit.starts_at, self._locale),
                     visit.doctor_name,
                     status,
-                    format_money(visit.fee, self._locale) if visit.fee is not None else "",
+                    tr("fee {amount}").format(amount=format_money(visit.fee, self._locale))
+                    if visit.fee
+                    else "",
                     "",
                 ]
             )
             item.setData(0, VisitItemRole, visit)
-            item.setToolTip(3, tr("Fee"))
             for entry in mine:
                 child = QTreeWidgetItem(
                     [
@@ -376,6 +400,8 @@ class PatientScreen(QWidget):
             return tr("sent, waiting for the server")
         if entry.waiting == "refused":
             return tr("refused by the server: {reason}").format(reason=entry.refusal or "")
+        if entry.refund_due:
+            return tr("refund due: the visit was cancelled")
         if entry.entry_type is EntryType.PAYMENT and entry.refunded > 0:
             return tr("refunded {amount}").format(amount=format_money(entry.refunded, self._locale))
         return tr("recorded at {desk}").format(desk=entry.desk)

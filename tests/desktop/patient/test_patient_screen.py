@@ -303,7 +303,7 @@ def test_the_desk_sees_the_visits_with_their_payments_and_amounts(
     screen = open_screen(qtbot, station, english)
     assert screen.payments is not None
     visit = screen.payments.topLevelItem(0)
-    assert visit.text(1) == "Dr. Ana Costa" and visit.text(2) == "paid" and visit.text(3) == "R$ 180.00"
+    assert visit.text(1) == "Dr. Ana Costa" and visit.text(2) == "paid" and visit.text(3) == "fee R$ 180.00"
     assert visit.child(0).text(1) == "Payment" and visit.child(0).text(3) == "R$ 180.00"
     (entry,) = [screen.timeline_model.index(row).data() for row in range(screen.timeline_model.rowCount())]
     assert "R$ 180.00" in entry
@@ -370,7 +370,7 @@ def test_a_brazilian_desk_types_the_cents_after_a_comma(
     pulled(station.store, [server_appointment(appointment, starts_at=T0, fee="1180.00")])
     screen = open_screen(qtbot, station, brazil)
     assert screen.payments is not None
-    assert screen.payments.topLevelItem(0).text(3) == "R$ 1.180,00"
+    assert screen.payments.topLevelItem(0).text(3) == "fee R$ 1.180,00"
     screen.payments.setCurrentItem(screen.payments.topLevelItem(0))
     screen.take_payment()
     dialog = screen.dialog

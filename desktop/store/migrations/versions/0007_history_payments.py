@@ -19,8 +19,11 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+# Delete-then-insert, not INSERT OR REPLACE: inside a trigger fired by the pull's upsert, SQLite applies
+# the outer statement's conflict policy (abort), and a redelivered record would fail the whole page.
 _HISTORY_ROW = """
-    INSERT OR REPLACE INTO history_entries (id, patient_id, kind, sort_key)
+    DELETE FROM history_entries WHERE id = NEW.id;
+    INSERT INTO history_entries (id, patient_id, kind, sort_key)
     VALUES (
         NEW.id,
         coalesce(json_extract(NEW.data, '$.patient_id'), ''),
@@ -30,7 +33,8 @@ _HISTORY_ROW = """
 """
 # recorded_at as naive UTC text ("2026-03-05 10:20:00.000"), whatever offset the server wrote it with.
 _LEDGER_ROW = """
-    INSERT OR REPLACE INTO ledger_entries
+    DELETE FROM ledger_entries WHERE id = NEW.id;
+    INSERT INTO ledger_entries
         (id, payment_id, appointment_id, patient_id, desk, entry_type, recorded_at)
     VALUES (
         NEW.id,

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
 
 from shared.payments import CashReport, Fee, LedgerEntry
 from shared.roles import Role
 from sync_server.auth.deps import Actor, require
 from sync_server.core.clock import Now
-from sync_server.core.config import Settings
-from sync_server.core.context import Client, ClientInfo, DbSession, SettingsDep
+from sync_server.core.context import Client, DbSession, SettingsDep
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.payments import printouts
 from sync_server.payments.schemas import RecordedOut, RecordPaymentIn, RefundIn
@@ -30,28 +28,23 @@ Reader = Annotated[Actor, Depends(require(Role.SCHEDULER, Role.ADMIN))]
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
 
 
-def _service(
-    session: Session, actor: Actor, client: ClientInfo, now: datetime, settings: Settings
+# No I/O in these: async, so FastAPI runs them without a thread-pool hop (see core/context.py).
+async def _desk_service(
+    session: DbSession, actor: Desk, client: Client, now: Now, settings: SettingsDep
 ) -> PaymentService:
     return PaymentService(session, actor=actor, client=client, now=now, settings=settings)
 
 
-def _desk_service(
-    session: DbSession, actor: Desk, client: Client, now: Now, settings: SettingsDep
-) -> PaymentService:
-    return _service(session, actor, client, now, settings)
-
-
-def _reader_service(
+async def _reader_service(
     session: DbSession, actor: Reader, client: Client, now: Now, settings: SettingsDep
 ) -> PaymentService:
-    return _service(session, actor, client, now, settings)
+    return PaymentService(session, actor=actor, client=client, now=now, settings=settings)
 
 
-def _admin_service(
+async def _admin_service(
     session: DbSession, actor: Admin, client: Client, now: Now, settings: SettingsDep
 ) -> PaymentService:
-    return _service(session, actor, client, now, settings)
+    return PaymentService(session, actor=actor, client=client, now=now, settings=settings)
 
 
 DeskService = Annotated[PaymentService, Depends(_desk_service)]

@@ -94,6 +94,11 @@ def receipt_pdf(facts: ReceiptFacts) -> bytes:
     return bytes(page.output())
 
 
+def _cell(text: str) -> str:
+    """Typed text as a spreadsheet shows it, never as a formula it would run ('=HYPERLINK(...)')."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 _ENTRY_COLUMNS = ("time", "receipt", "type", "method", "amount", "desk", "appointment", "authorisation")
 
 
@@ -105,9 +110,9 @@ def _entry_values(entry: LedgerEntry, zone_of: datetime) -> tuple[str, ...]:
         entry.entry_type.value,
         entry.method.value,
         str(signed),
-        entry.desk,
+        _cell(entry.desk),
         str(entry.appointment_id),
-        entry.authorisation_number or "",
+        _cell(entry.authorisation_number or ""),
     )
 
 
@@ -115,9 +120,8 @@ def cash_report_csv(report: CashReport, *, day_start: datetime) -> str:
     """One table of the day's totals per method (and the total), then one of its entries."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ("day", report.day.isoformat(), "desk", report.desk or "all desks", "currency", report.currency)
-    )
+    desk = _cell(report.desk) if report.desk else "all desks"
+    writer.writerow(("day", report.day.isoformat(), "desk", desk, "currency", report.currency))
     writer.writerow(("method", "payments", "refunds", "taken", "refunded", "net"))
     for line in report.lines:
         writer.writerow(

@@ -199,3 +199,15 @@ def test_a_day_outside_any_ledgers_life_is_a_clear_422(client: TestClient, admin
         answer = _report(client, admin, day=day)
         assert answer.status_code == 422, day
         assert "not a day the ledger can have" in answer.json()["error"]["message"]
+
+
+def test_typed_text_in_the_csv_never_becomes_a_spreadsheet_formula(
+    client: TestClient, scheduler: Person, clinic: Clinic
+) -> None:
+    desk = '=HYPERLINK("http://example.com")'
+    pay(client, scheduler, payment_body(clinic.appointment().id, desk=desk))
+
+    rows = list(csv.reader(io.StringIO(_report(client, scheduler, desk=desk, format="csv").text)))
+
+    assert rows[0][3] == "'" + desk
+    assert rows[-1][5] == "'" + desk

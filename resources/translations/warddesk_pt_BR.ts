@@ -2717,6 +2717,14 @@
         <source>Refill tickets, one a row</source>
         <translation>Pedidos de reposição, um por linha</translation>
     </message>
+    <message>
+        <source>Open patient…</source>
+        <translation>Abrir paciente…</translation>
+    </message>
+    <message>
+        <source>Open the patient's screen</source>
+        <translation>Abrir a ficha do paciente</translation>
+    </message>
 </context>
 <context>
     <name>Inbox</name>

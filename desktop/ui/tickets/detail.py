@@ -8,6 +8,7 @@ while the ticket is submitted; afterwards a sentence explains why it is gone.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -314,6 +315,7 @@ class TicketDetailView(QWidget):
     """The selected ticket. Emits `actionChosen(TicketAction, payload dict)`."""
 
     actionChosen = Signal(object, object)
+    patientRequested = Signal(object)  # the patient the ticket names (rarely: most name a ward only)
 
     ACTION_ORDER = (
         TicketAction.APPROVE,
@@ -361,6 +363,11 @@ class TicketDetailView(QWidget):
         self.timeline.setAccessibleName(tr("Timeline of the ticket"))
         self.timeline.setWordWrap(True)
 
+        self.patient_button = QPushButton(tr("Open patient…"), self)
+        self.patient_button.setAccessibleName(tr("Open the patient's screen"))
+        self.patient_button.clicked.connect(self._open_patient)
+        self.patient_button.hide()
+
         self.buttons: dict[TicketAction, QPushButton] = {}
         button_row = QHBoxLayout()
         texts = {
@@ -393,6 +400,7 @@ class TicketDetailView(QWidget):
         body.addWidget(self.title)
         body.addWidget(self.facts)
         body.addWidget(self.sync_state)
+        body.addWidget(self.patient_button, 0, Qt.AlignmentFlag.AlignLeft)
         body.addLayout(button_row)
         body.addWidget(self.cancel_note)
         line = QFrame(self)
@@ -410,10 +418,26 @@ class TicketDetailView(QWidget):
     def detail(self) -> TicketDetail | None:
         return self._detail
 
+    def named_patient(self) -> uuid.UUID | None:
+        """The patient the ticket names, for those who see patients (not the pharmacy)."""
+        named = self._detail.data.get("patient_id") if self._detail is not None else None
+        if not named or self._role is Role.PHARMACIST:
+            return None
+        try:
+            return uuid.UUID(str(named))
+        except ValueError:
+            return None
+
+    def _open_patient(self) -> None:
+        patient_id = self.named_patient()
+        if patient_id is not None:
+            self.patientRequested.emit(patient_id)
+
     def show_ticket(self, detail: TicketDetail | None, *, ward_name: str = "") -> None:
         self._detail = detail
         self.empty.setVisible(detail is None)
         self.content.setVisible(detail is not None)
+        self.patient_button.setVisible(self.named_patient() is not None)
         if detail is None:
             return
         data = detail.data

@@ -81,6 +81,7 @@ class _TicketsScreen(QWidget):
     detailShown = Signal(object)  # TicketDetail | None
     actionQueued = Signal(object)  # OutboxEntry
     actionFailed = Signal(object)  # the exception
+    patientRequested = Signal(object)  # a patient's id, from a ticket that names one
 
     def __init__(
         self,
@@ -130,6 +131,7 @@ class _TicketsScreen(QWidget):
 
         self.detail = TicketDetailView(role=self._role, locale=self._locale, parent=self)
         self.detail.actionChosen.connect(self.perform)
+        self.detail.patientRequested.connect(self.patientRequested)
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"color: {STAT_TEXT.name()};")

@@ -10,7 +10,7 @@ APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install demo translations test lint bench-booking bench-desktop screenshots bench-history
+.PHONY: help venv install demo translations test lint bench-booking bench-desktop screenshots nginx bench-history
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -52,8 +52,17 @@ translations: $(APP_STAMP) ## Compile the interface translations (resources/tran
 		$(BIN)/pyside6-lrelease -silent "$$source" -qm "$${source%.ts}.qm" || exit 1; \
 	done
 
+# The scale test (tests/scale/) and bench-load start Debian's nginx as a plain process; installed here
+# when missing (root: apt-get; otherwise say how).
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+		if [ "$$(id -u)" = 0 ]; then echo "Installing nginx (the scale test runs it)..."; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null 2>&1 || \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }; \
+		else echo "nginx is missing: sudo apt-get install -y nginx (the scale test runs it)"; exit 1; fi; }
+
 test: export QT_QPA_PLATFORM := offscreen
-test: $(DEV_STAMP) ## Check the import contracts, then run every test
+test: $(DEV_STAMP) nginx ## Check the import contracts, then run every test
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
@@ -86,3 +95,7 @@ bench-documents: $(DEV_STAMP) ## A 20 MB PDF up and down through WardDesk (moto 
 
 bench-history: $(DEV_STAMP) ## Patient history: events/s projected into DynamoDB (moto server) and PostgreSQL for 100,000 events, what limits them; timeline_ms of a 2,000-entry patient (one JSON line)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/history.py
+
+.PHONY: bench-load
+bench-load: $(DEV_STAMP) nginx ## 1,000 simulated desktops (long polls, pulls, pushes, bookings) through nginx to 2 server processes (one JSON line)
+	$(BIN)/python bench/load_day.py

@@ -33,7 +33,7 @@ def settings(amqp_url: str) -> Iterator[Settings]:
 
 
 def test_queue_depths_and_dead_letters_of_each_consumer_are_exported(settings, client, amqp_url):  # type: ignore[no-untyped-def]
-    [consumer] = [c.name for c in consumers_of(settings)]
+    consumer = consumers_of(settings)[0].name
     topology = topology_of(settings)
     before = scrape(client)
     assert value(before, "warddesk_broker_up") == 1

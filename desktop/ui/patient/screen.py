@@ -329,6 +329,9 @@ class PatientScreen(QWidget):
 
     def _fill_documents(self, found: PatientFile) -> None:
         ops = getattr(self._context.sync, "documents", None)
+        if PatientDocumentsPanel is not None and getattr(self.documents, "patient_id", None) == found.card.id:
+            self.documents.refresh()  # type: ignore[attr-defined]  # the same patient's panel: read again
+            return
         if PatientDocumentsPanel is not None and ops is not None:
             # The documents' own panel (list, open, attach by dropping a file), one per patient shown.
             panel = PatientDocumentsPanel(found.card.id, ops, executors=self._context.executors, parent=self)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -137,3 +137,59 @@ def test_a_payment_taken_offline_reaches_the_ledger_and_its_receipt_comes_from_t
     report.save("csv")
     qtbot.waitUntil(csv.exists, timeout=10_000)
     assert "180.00" in csv.read_text()
+
+
+def test_a_note_written_offline_is_accepted_by_the_server_once_the_network_is_back(
+    qtbot: QtBot,
+    qapp: object,
+    server_url: str,
+    make_user: Callable[..., User],
+    visit: dict[str, uuid.UUID],
+    engine: Engine,
+    tmp_path: Path,
+) -> None:
+    executors = Executors()
+    failures: list[BaseException] = []
+    executors.on_unhandled = failures.append
+    doctor = Desktop(
+        server_url=server_url,
+        user=make_user(Role.DOCTOR, username="dr.costa"),
+        data_dir=tmp_path / "doctor",
+        executors=executors,
+    )
+    screen = PatientScreen(doctor.context, locale=ENGLISH)  # closed before the workers stop (below)
+    try:
+        assert doctor.sync_once() is Connection.ONLINE
+        with qtbot.waitSignal(screen.patientShown, timeout=10_000):
+            screen.open_patient(visit["patient"])
+        assert screen.payments is None  # a doctor sees no amounts
+
+        doctor.cable.plugged_in = False
+        screen.add_note()
+        assert screen.dialog is not None
+        screen.dialog.body.setPlainText("Chest pain resolved; ECG normal.")  # type: ignore[attr-defined]
+        with qtbot.waitSignal(screen.timeline_model.pageShown, timeout=5000):
+            screen.dialog.accept()
+        assert "waiting to sync" in screen.timeline_model.index(0).data()
+        assert doctor.sync_once() is Connection.OFFLINE
+
+        doctor.cable.plugged_in = True
+        assert doctor.sync_once() is Connection.ONLINE
+        (entry,) = doctor.store.outbox_entries()
+        assert entry.state == "applied", entry.reason
+        with engine.connect() as conn:
+            notes = conn.execute(
+                text("SELECT text FROM history_notes WHERE patient_id = :p"), {"p": visit["patient"]}
+            ).all()
+        assert notes == [("Chest pain resolved; ECG normal.",)]
+        with qtbot.waitSignal(screen.timeline_model.pageShown, timeout=5000):
+            screen.timeline_model.reload()
+        # Accepted; shown until the server's history projection sends its own entry.
+        assert "sent, waiting for the server's history" in screen.timeline_model.index(0).data()
+    finally:
+        screen.close()
+        screen.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        doctor.close()
+        executors.shutdown()
+    assert not failures, f"a background operation failed: {failures!r}"

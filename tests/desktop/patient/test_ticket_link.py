@@ -8,7 +8,8 @@ from pytestqt.qtbot import QtBot
 from desktop.ui.tickets.screens import NurseTicketsScreen
 from shared.roles import Role
 from tests.desktop.patient.conftest import MARIA
-from tests.desktop.tickets.conftest import NOW, desk, person, pull, server_ticket  # noqa: F401  (desk: a fixture)
+from tests.desktop.tickets.conftest import NOW, person, pull, server_ticket
+from tests.desktop.tickets.conftest import desk as desk  # noqa: F401  (a fixture)
 
 
 def test_a_ticket_naming_a_patient_offers_their_screen_and_one_naming_a_ward_does_not(

@@ -46,12 +46,12 @@ def ledger_entry(entry: Entry) -> LedgerEntry:
     )
 
 
-def record_entries(session: Session, entries: list[Entry]) -> None:
+def record_entries(session: Session, entries: list[Entry], *, new: bool = False) -> None:
     """Publish these rows (flushed) to the desk. A payment's version counts its refunds, so a desktop
-    takes the newer state of `refunded` over an older one."""
+    takes the newer state of `refunded` over an older one. `new`: rows just written, version 1."""
     for entry in entries:
         is_payment = entry.row.entry_type == EntryType.PAYMENT.value
-        version = 1 + repository.refund_count(session, entry.row.id) if is_payment else 1
+        version = 1 if new or not is_payment else 1 + repository.refund_count(session, entry.row.id)
         record_change(
             session,
             entity=Entity.PAYMENT,

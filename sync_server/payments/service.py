@@ -178,7 +178,7 @@ class PaymentService:
         self.session.flush()
         entry = Entry(row, Decimal("0.00"), appointment.status)
         self._publish(EventType.PAYMENT_RECORDED, row, extra={})
-        record_entries(self.session, [entry])
+        record_entries(self.session, [entry], new=True)
         self._audit("payment.record", row)
         return Recorded(ledger_entry(entry), created=True, version=1)
 

@@ -9,7 +9,8 @@ conditional put_item calls alone, and the PostgreSQL insert alone.
 
 Prints ONE JSON line: events, events_per_s_dynamodb, events_per_s_postgres, per-event milliseconds split
 into store write and the rest (receipt, scope facts, feed), the raw baselines, `limits` (what bounds each
-rate), and timeline_ms (or `timeline_ms_error`). `--events N` for a shorter run.
+rate), the rebuild's rates (the same events replayed from the outbox in batches), and timeline_ms (or
+`timeline_ms_error`). `--events N` for a shorter run.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ from shared.history import HistoryEntry  # noqa: E402
 from sync_server.booking.models import Appointment  # noqa: E402
 from sync_server.core.db import make_engine, make_session_factory, transaction  # noqa: E402
 from sync_server.core.migrations import upgrade  # noqa: E402
+from sync_server.core.outbox import OutboxMessage  # noqa: E402
 from sync_server.directory.models import Doctor, Patient, Ward  # noqa: E402
 from sync_server.history.consumer import HistoryProjector  # noqa: E402
 from sync_server.history.projection import project  # noqa: E402
+from sync_server.history.rebuild import rebuild  # noqa: E402
 from sync_server.history.store import DynamoHistoryStore, HistoryStore, PostgresHistoryStore  # noqa: E402
 from sync_server.messaging.consumers import deliver  # noqa: E402
 
@@ -228,6 +231,35 @@ def raw_postgres_inserts_per_s(factory: Any, envelopes: list[EventEnvelope]) -> 
     return len(entries) / (time.perf_counter() - started)
 
 
+def to_outbox(factory: Any, envelopes: list[EventEnvelope]) -> None:
+    """The events as outbox rows (already published), for the rebuild to replay."""
+    from sqlalchemy import insert
+
+    rows = [
+        {
+            "message_id": e.message_id,
+            "event_type": e.type,
+            "aggregate_type": e.aggregate_type,
+            "aggregate_id": e.aggregate_id,
+            "payload": e.payload,
+            "occurred_at": e.occurred_at,
+            "published_at": e.occurred_at,
+            "attempts": 1,
+        }
+        for e in envelopes
+    ]
+    for start in range(0, len(rows), 5000):
+        with transaction(factory) as session:
+            session.execute(insert(OutboxMessage), rows[start : start + 5000])
+
+
+def rebuild_per_s(factory: Any, store: HistoryStore) -> float:
+    """`warddesk-server history rebuild`: the outbox replayed into the empty store, 1,000 events a batch."""
+    started = time.perf_counter()
+    done = rebuild(factory, store)
+    return done.events / (time.perf_counter() - started)
+
+
 @contextmanager
 def moto_server() -> Iterator[str]:
     """moto's server mode in its own process (as a real endpoint would be: not sharing our GIL)."""
@@ -308,12 +340,18 @@ def main() -> None:
         postgres = project_all(factory, PostgresHistoryStore(), envelopes)
         raw_pg = raw_postgres_inserts_per_s(factory, envelopes)
         reset(factory)
+        to_outbox(factory, envelopes)
+        rebuild_pg = rebuild_per_s(factory, PostgresHistoryStore())
+        reset(factory)
         with moto_server() as endpoint:
             client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=endpoint)
             store = DynamoHistoryStore(client, table="warddesk-history-bench")
             store.ensure_table()
             dynamo = project_all(factory, store, envelopes)
             raw_dynamo = raw_dynamodb_puts_per_s(client, envelopes)
+            empty = DynamoHistoryStore(client, table="warddesk-history-rebuild")
+            empty.ensure_table()
+            rebuild_dynamo = rebuild_per_s(factory, empty)
         figures: dict[str, Any] = {
             "events": args.events,
             "patients": PATIENTS,
@@ -329,6 +367,9 @@ def main() -> None:
             },
             "raw_dynamodb_puts_per_s": round(raw_dynamo),
             "raw_postgres_inserts_per_s": round(raw_pg),
+            # The same events replayed by `history rebuild` (batches of 1,000 per transaction).
+            "rebuild_events_per_s_dynamodb": round(rebuild_dynamo),
+            "rebuild_events_per_s_postgres": round(rebuild_pg),
             "limits": _limits(dynamo, postgres, raw_dynamo, raw_pg),
         }
         if not args.no_timeline:

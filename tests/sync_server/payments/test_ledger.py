@@ -283,3 +283,17 @@ def test_a_payment_follows_its_appointment_when_it_is_rescheduled(
     clinic.set_status(moved.id, "cancelled")  # the new time is cancelled: now the money is owed back
     [due] = client.get("/payments/refunds-due", headers=scheduler.headers).json()
     assert due["id"] == payment["id"]
+
+
+def test_a_refund_amount_sent_as_a_float_is_refused_with_a_clear_message(
+    client: TestClient, scheduler: Person, clinic: Clinic
+) -> None:
+    payment = pay(client, scheduler, payment_body(clinic.appointment().id)).json()["entry"]
+    answer = client.post(
+        f"/payments/{payment['id']}/refunds",
+        json={"refund_id": str(uuid.uuid4()), "amount": 10.5, "reason": "Overcharged", "desk": "D1"},
+        headers=scheduler.headers,
+    )
+
+    assert answer.status_code == 422
+    assert "never a float" in answer.json()["error"]["message"]

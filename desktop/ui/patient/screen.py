@@ -643,6 +643,8 @@ class PatientsScreen(QWidget):
         self.search_box.textChanged.connect(lambda _text: self._typing.start())
         self.search_box.returnPressed.connect(self._open_first)
         self.results.itemActivated.connect(self._open_item)
+        # New patients may arrive with any sync: the next search reads the cache again.
+        context.sync.statusChanged.connect(lambda _status: self.patient.ops.forget_search_index())
         self.setFocusProxy(self.search_box)
 
     def search(self, text: str) -> None:

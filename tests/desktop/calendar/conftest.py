@@ -20,7 +20,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLocale  # noqa: E402
+from PySide6.QtCore import QLocale  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop.ops.background import Executors  # noqa: E402
@@ -36,6 +36,7 @@ from shared.protocol import (  # noqa: E402
     PushResponse,
 )
 from shared.roles import Role  # noqa: E402
+from tests.desktop.conftest import no_leaked_windows  # noqa: E402, F401 - other folders import it from here
 
 HERE = os.path.dirname(__file__)
 SERVER = "http://127.0.0.1:9"  # nothing listens there: these workstations are offline
@@ -50,33 +51,6 @@ PATIENTS = {
     uuid.UUID(int=0xA4): ("Mariana Teixeira", "MRN-0300"),
 }
 MARIA, GONCALO, ANA, MARIANA = PATIENTS
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Qt warnings fail these tests (but not the offscreen platform saying what it cannot do)."""
-    for item in items:
-        if str(item.path).startswith(HERE):
-            item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
-            item.add_marker(
-                pytest.mark.qt_log_ignore(
-                    "This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)"
-                )
-            )
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_windows(qapp: QApplication) -> Iterator[None]:
-    """Fail a test that leaves a window (a dialog) open."""
-    before = set(QApplication.topLevelWidgets())
-    yield
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-    leaked = [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()]
-    for widget in leaked:
-        widget.close()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    if leaked:
-        pytest.fail("the test left windows open: " + ", ".join(type(w).__name__ for w in leaked))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLocale  # noqa: E402
+from PySide6.QtCore import QLocale  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop.ops.background import Executors  # noqa: E402
@@ -41,31 +41,6 @@ FORMULARY = [
         "active": False,
     },
 ]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if str(item.path).startswith(HERE):
-            item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
-            item.add_marker(
-                pytest.mark.qt_log_ignore(
-                    "This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)"
-                )
-            )
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_windows(qapp: QApplication) -> Iterator[None]:
-    """Fail a test that leaves a top-level widget alive: close what you open (or give it to qtbot)."""
-    before = set(QApplication.topLevelWidgets())
-    yield
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-    leaked = [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()]
-    for widget in leaked:
-        widget.close()
-    if leaked:
-        pytest.fail("the test left windows open: " + ", ".join(type(w).__name__ for w in leaked))
 
 
 @pytest.fixture

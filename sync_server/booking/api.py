@@ -42,7 +42,7 @@ from sync_server.booking.schemas import (
     UndoRequest,
 )
 from sync_server.core.clock import Now
-from sync_server.core.context import Client, ClientInfo, DbSession
+from sync_server.core.context import Client, ClientInfo, DbSession, ends_on_its_thread
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied, error_response
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.privacy.service import PatientScope
@@ -124,9 +124,12 @@ def start_booking(
     fingerprint: str,
     audit_details: dict[str, Any],
     deadline: float | None,
+    alone: bool = False,
 ) -> BookingSaga:
     """Start a booking or a reschedule and run it to its end in the caller's transaction (which the
     caller commits): the one way a booking starts, for the HTTP API and for the sync push alike.
+
+    `alone`: nothing else is in the caller's transaction (see SagaEngine.start).
 
     Raises IntegrityError when this person already used the plan's client_request_id."""
     payload, refusal = plan
@@ -139,6 +142,7 @@ def start_booking(
         client_request_id=payload["client_request_id"],
         refusal=refusal,
         deadline=deadline,
+        alone=alone,
     )
     rows = [
         audit.entry_row(
@@ -233,6 +237,7 @@ def _start_or_replay(
     responses={**_STILL_RUNNING, **_SAGA_ERRORS},
     summary="Book an appointment (runs the booking saga)",
 )
+@ends_on_its_thread
 def book(
     session: DbSession,
     actor: Booker,
@@ -265,6 +270,7 @@ def book(
             fingerprint=expected["request"],
             audit_details={"overbook": body.overbook},
             deadline=_deadline(engine),
+            alone=True,  # the request's transaction holds only the plan's reads
         )
 
     saga = _start_or_replay(
@@ -280,6 +286,7 @@ def book(
     responses={**_STILL_RUNNING, **_SAGA_ERRORS},
     summary="Move a confirmed appointment (runs the reschedule saga)",
 )
+@ends_on_its_thread
 def reschedule(
     session: DbSession,
     actor: Booker,
@@ -313,6 +320,7 @@ def reschedule(
             fingerprint=expected["request"],
             audit_details={"from": str(appointment_id), "overbook": body.overbook},
             deadline=_deadline(engine),
+            alone=True,  # the request's transaction holds only the plan's reads
         )
 
     saga = _start_or_replay(

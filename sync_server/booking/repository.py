@@ -171,6 +171,46 @@ _BOOKABLE_DOCTOR_SQL = text(
 
 _BOOKABLE_DOCTOR = raw.Statement(_BOOKABLE_DOCTOR_SQL)
 
+# A booking's two references in one round trip: the doctor with his schedule, and the patient's contact.
+_DOCTOR_AND_PATIENT = raw.Statement(
+    text(
+        """
+        SELECT d.id, d.full_name, d.time_zone, d.default_slot_minutes, d.active,
+               (SELECT json_agg(json_build_array(r.weekday, r.starts, r.ends, r.valid_from, r.valid_until))
+                  FROM availability_rules r WHERE r.doctor_id = d.id) AS rules,
+               (SELECT json_agg(json_build_array(x.starts_at, x.ends_at))
+                  FROM availability_exceptions x WHERE x.doctor_id = d.id) AS closures,
+               p.id AS patient_id, p.full_name AS patient_name, p.email AS patient_email
+          FROM (VALUES (1)) AS one (n)
+          LEFT JOIN doctors d ON d.id = CAST(:doctor_id AS uuid)
+          LEFT JOIN patients p ON p.id = CAST(:patient_id AS uuid)
+        """
+    )
+)
+
+
+@dataclass(frozen=True)
+class PatientContact:
+    """What a booking's events say about its patient."""
+
+    id: uuid.UUID
+    full_name: str
+    email: str | None
+
+
+def doctor_and_patient(
+    session: Session, *, doctor_id: uuid.UUID, patient_id: uuid.UUID
+) -> tuple[BookableDoctor | None, PatientContact | None]:
+    """`bookable_doctor` and `patient_contact` in one query (None for either that does not exist)."""
+    row = _DOCTOR_AND_PATIENT.one(session, {"doctor_id": doctor_id, "patient_id": patient_id})
+    doctor = None if row.id is None else _bookable(row)
+    patient = (
+        None
+        if row.patient_id is None
+        else PatientContact(id=row.patient_id, full_name=row.patient_name, email=row.patient_email)
+    )
+    return doctor, patient
+
 
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
@@ -179,8 +219,10 @@ def _day(value: str | None) -> date | None:
 def bookable_doctor(session: Session, doctor_id: uuid.UUID) -> BookableDoctor | None:
     """The doctor and his schedule (weekly rules, closures), or None when there is no such doctor."""
     row = _BOOKABLE_DOCTOR.one_or_none(session, {"doctor_id": doctor_id})
-    if row is None:
-        return None
+    return None if row is None else _bookable(row)
+
+
+def _bookable(row: Any) -> BookableDoctor:
     slot_minutes = row.default_slot_minutes or 20
     schedule = Schedule(
         time_zone=row.time_zone,

@@ -49,6 +49,7 @@ from sync_server.core.config import Settings
 from sync_server.core.errors import AppError, Invalid
 from sync_server.core.logs import saga_id as saga_log_id
 from sync_server.core.retry import backoff_seconds
+from sync_server.feed.changes import deferred_changes
 
 log = logging.getLogger(__name__)
 
@@ -348,11 +349,17 @@ class SagaEngine:
         client_request_id: str | None,
         refusal: AppError | None = None,
         deadline: float | None = None,
+        alone: bool = False,
     ) -> BookingSaga:
         """Start a saga and run it to its end in the caller's transaction, which the caller commits
         (a request's, or a sync push's). Its local steps run as one: a refusal (slot taken, outside
         hours...) compensates in the same transaction; a temporary failure is retried here until
         `deadline` (time.monotonic()), then left running for the recovery runner.
+
+        `alone`: the transaction has written nothing yet and holds nothing the caller needs after a
+        rollback (an HTTP booking: only its reads), so a failed step rolls the whole transaction back
+        instead of a savepoint: two statements fewer on the way of every booking. The feed records the
+        step writes go in as one statement at its end.
 
         Raises IntegrityError when the caller already started a saga with this client_request_id (the
         caller answers with that one)."""
@@ -374,16 +381,18 @@ class SagaEngine:
             while True:
                 self._crash_point(saga.kind, step, "before")
                 now = utcnow()
-                savepoint = session.begin_nested()
+                savepoint = None if alone else session.begin_nested()
                 try:
-                    fn(self, session, saga, now)
-                    savepoint.commit()
+                    with deferred_changes(session):
+                        fn(self, session, saga, now)
+                    if savepoint is not None:
+                        savepoint.commit()
                 except Refused as refused:
-                    savepoint.rollback()
+                    _undo(session, savepoint)
                     self._release(session, saga, refused.error, now)
                     return saga
                 except DBAPIError as exc:
-                    savepoint.rollback()
+                    _undo(session, savepoint)
                     session.info.pop(_WRITTEN, None)
                     if self._refused_at_once(session, saga, exc):
                         return saga
@@ -677,6 +686,14 @@ class SagaEngine:
         if self.crash_at and self.crash_at == f"{kind}:{step}:{when}":
             log.warning("WARDDESK_CRASH_AT=%s: killing this process", self.crash_at)
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _undo(session: Session, savepoint: Any) -> None:
+    """Undo a failed step: its savepoint, or the whole transaction when the step ran alone in it."""
+    if savepoint is None:
+        session.rollback()
+    else:
+        savepoint.rollback()
 
 
 def _save_state(session: Session, saga: BookingSaga, state: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from sync_server.privacy.service import PatientScope
 S = AppointmentStatus
 # An appointment as the ORM holds it, or as a row a saga step wrote with RETURNING (same attributes).
 AppointmentFacts = Appointment | Row[Any]
-PatientContact = Row[Any, Any, Any]  # repository.patient_contact: id, full_name, email
+PatientContact = repository.PatientContact | Row[Any, Any, Any]  # id, full_name, email
 
 # --- refusals --------------------------------------------------------------------------------------
 
@@ -271,10 +271,9 @@ _NO_CLIENT = ClientInfo(address="", name="booking")
 def _load_references(
     session: Session, *, doctor_id: uuid.UUID, patient_id: uuid.UUID, room_id: uuid.UUID | None
 ) -> tuple[BookableDoctor, PatientContact, Room | None]:
-    doctor = repository.bookable_doctor(session, doctor_id)
+    doctor, patient = repository.doctor_and_patient(session, doctor_id=doctor_id, patient_id=patient_id)
     if doctor is None or not doctor.active:
         raise Invalid(f"doctor {doctor_id} does not exist or is inactive", details={"field": "doctor_id"})
-    patient = repository.patient_contact(session, patient_id)
     if patient is None:
         raise Invalid(f"patient {patient_id} does not exist", details={"field": "patient_id"})
     room = None

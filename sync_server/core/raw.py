@@ -69,10 +69,28 @@ class Statement:
         return self.run(session, params).fetchall()
 
 
+# Session.info key: (the transaction, its driver connection), so a request's statements ask SQLAlchemy for
+# the connection once, not once each.
+_DRIVER = "warddesk_raw_driver"
+
+
+def driver_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection of the session's transaction (begun if none is). Asked of SQLAlchemy again
+    whenever the session's innermost transaction changed: a savepoint begun on the session is only
+    emitted when its connection is asked for."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    cached = session.info.get(_DRIVER)
+    if cached is not None and transaction is not None and cached[0] is transaction and transaction.is_active:
+        connection: psycopg.Connection[Any] = cached[1]
+        return connection
+    connection = session.connection().connection.driver_connection
+    session.info[_DRIVER] = (session.get_nested_transaction() or session.get_transaction(), connection)
+    return connection
+
+
 def execute(session: Session, sql: str, params: Mapping[str, Any]) -> psycopg.Cursor[Any]:
     """Run `sql` (psycopg's %(name)s style) on the session's connection, in its transaction."""
-    connection = session.connection().connection.driver_connection
-    cursor = connection.cursor(row_factory=namedtuple_row)
+    cursor = driver_connection(session).cursor(row_factory=namedtuple_row)
     try:
         cursor.execute(sql, params)
     except psycopg.Error as error:

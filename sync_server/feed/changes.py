@@ -82,6 +82,7 @@ _RECORD_MANY = text(
     SELECT pg_notify(:channel, scope) FROM (SELECT scope FROM gone UNION SELECT scope FROM kept) AS touched
     """
 )
+_RECORD_MANY_RAW = raw.Statement(_RECORD_MANY)
 
 
 def _json_default(value: Any) -> Any:
@@ -142,17 +143,26 @@ def deferred_changes(session: Session) -> Iterator[None]:
     """Hold back `record_change` calls made inside the block and write them when it ends without an
     error: with one statement when they are of distinct records, else in order with one executemany
     (many changes, few round trips). On an error they are dropped: the caller is rolling back the work
-    they describe. Does not nest."""
+    they describe. Inside another such block, they join the outer block's when this one succeeds."""
+    outer: list[dict[str, Any]] | None = session.info.get(_PENDING)
     pending: list[dict[str, Any]] = []
     session.info[_PENDING] = pending
     try:
         yield
     finally:
-        del session.info[_PENDING]
+        if outer is None:
+            del session.info[_PENDING]
+        else:
+            session.info[_PENDING] = outer
+    if outer is not None:
+        outer.extend(pending)
+        return
     if len({(p["entity"], p["entity_id"]) for p in pending}) == len(pending) > 1:
         # Distinct records (the usual case): one statement for all of them.
         changes = ",".join(_change_json(p) for p in pending)
-        session.execute(_RECORD_MANY, {"changes": f"[{changes}]", "channel": NOTIFY_CHANNEL})
+        _RECORD_MANY_RAW.run(session, {"changes": f"[{changes}]", "channel": NOTIFY_CHANNEL})
+    elif len(pending) == 1:
+        _RECORD_RAW.run(session, pending[0])
     elif pending:
         session.execute(_RECORD, pending)
 

@@ -1,6 +1,6 @@
 """A ward day through nginx to two server processes: 1,000 simulated desktops (default).
 
-    python bench/load_day.py [--clients 1000] [--seconds 60] [--think 30] [--generators 2] [--servers 2]
+    python bench/load_day.py [--clients 1000] [--seconds 60] [--think 120] [--generators 2] [--servers 2]
 
 Starts the scaled-out deployment of tests/scale/cluster.py on loopback: nginx (Debian's package) in
 front of `--servers` `warddesk-server serve` processes, one outbox relay and one consumer worker, on a
@@ -10,9 +10,11 @@ sessions are written straight to the database: an argon2 sign-in per desk would 
 
 Every desktop first syncs its scope (not measured), then, for `--seconds`:
 - keeps one long poll open (wait=25 s), as the desktop does all day, and pulls when it is woken;
-- on its own connection, every `--think` seconds on average (exponential): a nurse submits a refill
-  ticket (push, 60%) or presses "sync now" (pull, 40%); a scheduler books a slot (POST /appointments,
-  50%), looks at a doctor's day (GET /appointments, 30%) or pulls (20%).
+- on its own connection, every `--think` seconds on average (exponential; 120: a desk busy all shift,
+  30 actions an hour): a nurse submits a refill ticket (push, 60%) or presses "sync now" (pull, 40%); a
+  scheduler books a slot (POST /appointments, 50%), looks at a doctor's day (GET /appointments, 30%) or
+  pulls (20%). Every ticket wakes the long polls of its ward's nine desks, which pull it at once.
+  `--think 30` is a rush four times as busy: use it to find what saturates.
 
 The desktops run in `--generators` processes of their own (asyncio, one keep-alive connection per
 long poll and per desk, bench/load.py), never in the servers' interpreters.
@@ -370,7 +372,7 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--think", type=float, default=30.0, help="mean seconds between a desk's actions")
+    parser.add_argument("--think", type=float, default=120.0, help="mean seconds between a desk's actions")
     parser.add_argument("--generators", type=int, default=2)
     parser.add_argument("--servers", type=int, default=2)
     args = parser.parse_args()

@@ -199,7 +199,9 @@ def create_app(
     )
     app.state.consumers = consumers_of(settings, history=app.state.history_store, clock=clock)
     # Wakes sync long polls when a change in their scope commits (LISTEN on its own connection).
-    app.state.sync_notifier = ChangeNotifier.for_database(url)
+    app.state.sync_notifier = ChangeNotifier.for_database(
+        url, check_seconds=settings.long_poll_recheck_seconds
+    )
     install_error_handlers(app)
     app.state.metrics = HttpMetrics(metrics_registry(app.state.session_factory, broker=_broker_metrics(app)))
     # Innermost: as many requests at work as the database pool has connections (core/admission.py).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 import psycopg
@@ -19,6 +20,16 @@ from sync_server.core.retry import backoff_seconds
 from sync_server.feed.changes import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
+
+# The listener's connection: a dead peer is noticed within seconds, not the kernel's 15 minutes.
+_ALIVE = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
 
 
 class Waiter:
@@ -46,8 +57,11 @@ class ChangeNotifier:
     """Listens on the feed's channel in a thread; `listening` is False while it is not connected, and
     long polls then re-check the feed on a short timer instead."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, *, check_seconds: float = 5.0) -> None:
         self.conninfo = conninfo
+        # How often the listener proves its connection alive (a round trip): long polls rely on its
+        # notices and re-check nothing themselves while it listens.
+        self.check_seconds = check_seconds
         self._waiters: set[Waiter] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -55,10 +69,10 @@ class ChangeNotifier:
         self.listening = False
 
     @classmethod
-    def for_database(cls, database_url: str) -> ChangeNotifier:
+    def for_database(cls, database_url: str, *, check_seconds: float = 5.0) -> ChangeNotifier:
         """A notifier for an SQLAlchemy-style URL (postgresql+psycopg://...)."""
         url = make_url(database_url).set(drivername="postgresql")
-        return cls(url.render_as_string(hide_password=False))
+        return cls(url.render_as_string(hide_password=False), check_seconds=check_seconds)
 
     def add(self, scopes: Iterable[str]) -> Waiter:
         waiter = Waiter(scopes, asyncio.get_running_loop())
@@ -90,15 +104,21 @@ class ChangeNotifier:
         failures = 0
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(self.conninfo, autocommit=True, **_ALIVE) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     self.listening = True
                     failures = 0
                     # Anything committed while we were not listening: let every waiter look once.
                     self._wake_all()
+                    checked = time.monotonic()
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=0.5):
                             self._fan_out(notice.payload)
+                        if time.monotonic() - checked >= self.check_seconds:
+                            # A connection that died quietly (no reset) would deliver nothing, and
+                            # nobody would notice: a round trip fails it within tcp_user_timeout.
+                            conn.execute("SELECT 1")
+                            checked = time.monotonic()
             except psycopg.Error:
                 failures += 1
                 log.warning("sync change listener lost its connection; retrying", exc_info=True)

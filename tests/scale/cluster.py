@@ -248,7 +248,7 @@ class Cluster:
     def long_polls_open(self, process: Process) -> int:
         """Long polls waiting in one serve process now (its own /metrics, not through nginx)."""
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{process.port}/metrics", timeout=5) as answer:
+            with urllib.request.urlopen(f"http://127.0.0.1:{process.port}/metrics", timeout=20) as answer:
                 text = answer.read().decode()
         except (urllib.error.URLError, OSError):
             return 0

@@ -12,6 +12,7 @@ worker, the rest on the store worker). The functions raise what the store raises
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -168,6 +169,8 @@ class DocumentOps:
         )
         self.transfer = DocumentTransfer(server_url, tokens=tokens, transport=transport)
         self.uploader = DocumentUploader(self.queue, self.transfer)
+        # Called (on the sync thread) after the queue was sent: the panels list the new states.
+        self.listeners: list[Callable[[], None]] = []
 
     @property
     def max_upload_bytes(self) -> int:
@@ -205,7 +208,16 @@ class DocumentOps:
 
     def send_queued(self) -> list[uuid.UUID]:
         """Send the queue (the sync engine calls this every round). Raises Offline, ServerUnavailable."""
-        return self.uploader.run()
+        if not self.queue.unfinished():
+            return []
+        try:
+            return self.uploader.run()
+        finally:
+            for listener in list(self.listeners):
+                try:
+                    listener()
+                except RuntimeError:  # its widget is gone
+                    self.listeners.remove(listener)
 
     # ---- listing ----
 

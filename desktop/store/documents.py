@@ -63,7 +63,14 @@ class UploadState(StrEnum):
 
 
 class NotADocument(ValueError):
-    """The file is not a PDF, PNG or JPEG (by its content), or is too large."""
+    """The file is not a PDF, PNG or JPEG (by its content), or is empty or too large. `reason`: "empty",
+    "too_large" or "not_a_document" (the desktop words it in the user's language); `limit`: the size
+    limit in bytes."""
+
+    def __init__(self, message: str, *, reason: str = "not_a_document", limit: int = 0) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -140,11 +147,15 @@ class UploadQueue:
         complete before the row exists, so a crash never queues half a file. Raises NotADocument, OSError."""
         size = source.stat().st_size
         if size == 0 or size > self.max_bytes:
-            raise NotADocument(f"{source.name}: a document must hold 1 byte to {self.max_bytes // 2**20} MB.")
+            raise NotADocument(
+                f"{source.name}: a document must hold 1 byte to {self.max_bytes // 2**20} MB.",
+                reason="empty" if size == 0 else "too_large",
+                limit=self.max_bytes,
+            )
         with source.open("rb") as handle:
             content_type = sniff_content_type(handle.read(SNIFF_BYTES))
         if content_type is None:
-            raise NotADocument(f"{source.name} is not a PDF, PNG or JPEG file.")
+            raise NotADocument(f"{source.name} is not a PDF, PNG or JPEG file.", limit=self.max_bytes)
         document_id = uuid.uuid4()
         self.spool.mkdir(parents=True, exist_ok=True)
         partial = self.spool / f".{document_id}.part"

@@ -133,7 +133,7 @@ class PaymentService:
         self._require(READERS, "see amounts")
         if self.actor.role is Role.SCHEDULER and day != self.today():
             raise PermissionDenied(
-                f"The desk sees today's payments ({self.today().isoformat()}); earlier days are for admins."
+                f"The desk sees today's payments ({self.today().isoformat()}); other days are for admins."
             )
 
     # ---- recording ---------------------------------------------------------------------------------
@@ -142,9 +142,9 @@ class PaymentService:
         """Record a payment taken at the desk. Raises NotFound (no such appointment), NotPayable,
         AlreadyPaid, IdempotencyKeyReused, PermissionDenied."""
         self._require(DESK, "take payments")
-        print_ = fingerprint(EntryType.PAYMENT.value, request)
+        request_print = fingerprint(EntryType.PAYMENT.value, request)
         repository.lock(self.session, f"ledger:{payment_id}")
-        earlier = self._replayed(payment_id, print_)
+        earlier = self._replayed(payment_id, request_print)
         if earlier is not None:
             return earlier
         appointment = self.session.get(Appointment, request.appointment_id)
@@ -172,7 +172,7 @@ class PaymentService:
             reason=None,
             recorded_by=self.actor.user_id,
             recorded_at=self.now,
-            request_fingerprint=print_,
+            request_fingerprint=request_print,
         )
         self.session.add(row)
         self.session.flush()
@@ -186,9 +186,9 @@ class PaymentService:
         """Give back all (no amount) or part of what remains of a payment. Raises NotFound,
         RefundExceedsPayment, IdempotencyKeyReused, PermissionDenied."""
         self._require(DESK, "refund payments")
-        print_ = fingerprint(EntryType.REFUND.value, request)
+        request_print = fingerprint(EntryType.REFUND.value, request)
         repository.lock(self.session, f"ledger:{refund_id}")
-        earlier = self._replayed(refund_id, print_)
+        earlier = self._replayed(refund_id, request_print)
         if earlier is not None:
             return earlier
         payment = repository.payment_for_update(self.session, request.payment_id)
@@ -219,7 +219,7 @@ class PaymentService:
             reason=request.reason,
             recorded_by=self.actor.user_id,
             recorded_at=self.now,
-            request_fingerprint=print_,
+            request_fingerprint=request_print,
         )
         self.session.add(row)
         self.session.flush()
@@ -232,12 +232,12 @@ class PaymentService:
         refund = ledger_entry(next(e for e in both if e.row.id == row.id))
         return Recorded(refund, created=True, version=1)
 
-    def _replayed(self, entry_id: uuid.UUID, print_: str) -> Recorded | None:
+    def _replayed(self, entry_id: uuid.UUID, request_print: str) -> Recorded | None:
         """The entry an earlier identical request wrote under this id (None: the id is new)."""
         earlier = repository.row(self.session, entry_id)
         if earlier is None:
             return None
-        if earlier.request_fingerprint != print_:
+        if earlier.request_fingerprint != request_print:
             raise IdempotencyKeyReused(
                 "This id was already used for a different payment or refund; make a new id for a new one,"
                 " or send the same request unchanged to learn its outcome.",

@@ -188,7 +188,7 @@ def test_the_desk_reads_its_own_day_and_admins_any_day(
     assert _report(client, scheduler, day=TODAY.isoformat()).status_code == 200
     earlier = _report(client, scheduler, day="2031-03-04")
     assert earlier.status_code == 403
-    assert "earlier days are for admins" in earlier.json()["error"]["message"]
+    assert "other days are for admins" in earlier.json()["error"]["message"]
     assert client.get("/payments", params={"day": "2031-03-04"}, headers=scheduler.headers).status_code == 403
     assert _report(client, admin, day="2031-03-04").json()["entries"] == []
     assert len(client.get("/payments", params={"day": "2031-03-05"}, headers=admin.headers).json()) == 1

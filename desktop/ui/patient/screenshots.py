@@ -32,6 +32,7 @@ TODAY = date.today()  # a note written here is dated by the workstation's clock
 PATIENT = uuid.UUID(int=0x101)
 DOCTOR = uuid.UUID(int=0xD01)
 VISITS = [uuid.UUID(int=0xA00 + n) for n in range(3)]
+VISITED = datetime(2025, 3, 27, 13, 20, tzinfo=UTC)  # the latest visit; the others 3 and 6 weeks before
 
 # Data, not interface text: what a hospital's cache would hold, in its language.
 DATA = {
@@ -84,7 +85,7 @@ def _change(entity: Entity, record_id: uuid.UUID, version: int, data: dict[str, 
 
 def _demo_changes(language: str) -> list[Change]:
     data = DATA[language]
-    at = datetime(2025, 3, 27, 13, 20, tzinfo=UTC)
+    at = VISITED
     changes = [
         _change(
             Entity.PATIENT,
@@ -289,13 +290,13 @@ def render_patient(output: Path, *, language: str, locale: QLocale) -> list[Path
             finally:
                 screen.close()
                 screen.deleteLater()
-            report = CashReportScreen(
-                context, today=lambda: TODAY - timedelta(days=21), zone=ZONE, locale=locale
-            )
+            # The day of the visit paid by card and partly refunded, and the plan's payment of another.
+            paid_on = (VISITED - timedelta(days=21)).astimezone(ZONE).date()
+            report = CashReportScreen(context, today=lambda: paid_on, zone=ZONE, locale=locale)
             try:
-                _settle(report, lambda: report.report is not None)
+                _settle(report, lambda: report.report is not None and report.report.lines != [])
                 written.append(
-                    render_png(report, output / f"cash_report_{language}.png", size=QSize(1166, 600))
+                    render_png(report, output / f"cash_report_{language}.png", size=QSize(1166, 420))
                 )
             finally:
                 report.close()

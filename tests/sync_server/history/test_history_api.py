@@ -364,3 +364,25 @@ def test_recording_attendance_emits_its_event_naming_the_patient(
     assert payload["patient_id"] == str(clinic.patient.id)
     assert payload["appointment_id"] == str(past.id)
     assert payload["recorded_by"] == str(doctor_.user.id) and payload["status"] == status
+
+
+def test_desktops_pull_the_timeline_the_desk_with_amounts_the_doctor_without(
+    client: TestClient,
+    sign_in: Callable[..., Person],
+    clinic: Clinic,
+    doctor_: Person,
+    filled: dict[str, str],
+    desktop: Callable[[Person], Desktop],  # noqa: F811
+) -> None:
+    def timeline(person: Person) -> dict[str, dict[str, Any]]:
+        changes = [c for c in desktop(person).pull_all() if c["entity"] == "history_entry"]
+        return {c["data"]["kind"]: c["data"] for c in changes}
+
+    doctors = timeline(doctor_)
+    assert set(doctors) == {"note", "appointment", "payment"}
+    assert doctors["note"]["details"]["text"] == "Chest clear."
+    assert "amount" not in doctors["payment"]["details"] and "180" not in str(doctors["payment"])
+    desk = timeline(sign_in(Role.SCHEDULER))
+    assert set(desk) == {"appointment", "payment"}
+    assert (desk["payment"]["details"]["amount"], desk["payment"]["details"]["method"]) == ("180.00", "card")
+    assert timeline(sign_in(Role.PHARMACIST)) == {}

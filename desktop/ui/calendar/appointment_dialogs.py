@@ -108,8 +108,14 @@ class AppointmentDetailsDialog(QDialog):
     patientRequested = Signal(object)  # the patient's id: open their screen
 
     def __init__(
-        self, details: AppointmentDetails, *, locale: QLocale | None = None, parent: QWidget | None = None
+        self,
+        details: AppointmentDetails,
+        *,
+        locale: QLocale | None = None,
+        documents: QWidget | None = None,
+        parent: QWidget | None = None,
     ) -> None:
+        """`documents`: the appointment's documents (desktop/ui/documents/panel.py), for its carers."""
         super().__init__(parent)
         self._locale = locale if locale is not None else QLocale()
         self.setWindowTitle(self.tr("Appointment"))
@@ -191,6 +197,13 @@ class AppointmentDetailsDialog(QDialog):
         layout.addWidget(self.waiting)
         layout.addWidget(self.refusal_box)
         layout.addWidget(history_box)
+        self.documents = documents
+        if documents is not None:
+            documents_box = QGroupBox(self.tr("Documents"), self)
+            documents.setParent(documents_box)
+            documents.setMaximumHeight(140)
+            QVBoxLayout(documents_box).addWidget(documents)
+            layout.addWidget(documents_box)
         layout.addLayout(buttons)
         self.show_details(details)
 

@@ -53,6 +53,7 @@ from desktop.ui.calendar.booking_dialog import BookingDialog, short_day
 from desktop.ui.calendar.print_day import write_day_pdf
 from desktop.ui.calendar.views import CalendarPage, MultiDoctorDayView, Runner, WeekView
 from shared.booking import AppointmentStatus
+from shared.privacy import CARE_ROLES
 from shared.protocol import Entity
 from shared.roles import Role
 
@@ -417,7 +418,13 @@ class CalendarScreen(QWidget):
         self._run(lambda: desk.details(appointment_id), self._show_details)
 
     def _show_details(self, details: AppointmentDetails) -> None:
-        dialog = AppointmentDetailsDialog(details, locale=self._locale, parent=self)
+        documents = None
+        ops = getattr(self._context.sync, "documents", None)
+        if ops is not None and self._context.user.role in CARE_ROLES:  # clinical: the carers only
+            from desktop.ui.documents.panel import AppointmentDocumentsList
+
+            documents = AppointmentDocumentsList(details.id, ops, executors=self._context.executors)
+        dialog = AppointmentDetailsDialog(details, locale=self._locale, documents=documents, parent=self)
         dialog.bookInsteadRequested.connect(lambda at: self._book_instead(dialog, at))
         dialog.rescheduleRequested.connect(lambda: self._ask_reschedule(dialog))
         dialog.cancelRequested.connect(lambda: self._ask_cancel(dialog))

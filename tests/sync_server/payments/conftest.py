@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.roles import Role
 from sync_server.app import create_app
+from sync_server.auth.models import User
 from sync_server.booking.models import Appointment
+from sync_server.core.actor import Actor
 from sync_server.core.config import Settings
 from sync_server.core.db import transaction
 from sync_server.directory.models import Doctor, Patient
@@ -126,6 +128,19 @@ class Clinic:
 @pytest.fixture
 def clinic(session_factory: sessionmaker[Session], doctor: Doctor) -> Clinic:
     return Clinic(session_factory, doctor)
+
+
+def desk_actor(user: User) -> Actor:
+    """A scheduler acting at the desk, for tests that call the service directly."""
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=Role.SCHEDULER,
+        session_id=uuid.uuid4(),
+        ward_ids=frozenset(),
+        doctor_id=None,
+    )
 
 
 def payment_body(appointment_id: uuid.UUID, amount: Any = "150.00", **overrides: Any) -> dict[str, Any]:

@@ -23,22 +23,10 @@ from sync_server.core.db import transaction
 from sync_server.core.errors import AppError
 from sync_server.payments.models import LedgerRow
 from sync_server.payments.service import PaymentService
-from tests.sync_server.payments.conftest import NOW, Clinic
+from tests.sync_server.payments.conftest import NOW, Clinic, desk_actor
 
 T = TypeVar("T")
 WORKERS = 6
-
-
-def _actor(user: User) -> Actor:
-    return Actor(
-        user_id=user.id,
-        username=user.username,
-        full_name=user.full_name,
-        role=Role.SCHEDULER,
-        session_id=uuid.uuid4(),
-        ward_ids=frozenset(),
-        doctor_id=None,
-    )
 
 
 def _race(
@@ -85,7 +73,7 @@ def _pay(factory: sessionmaker[Session], settings: Settings, actor: Actor, clini
 def test_concurrent_refunds_never_give_back_more_than_was_paid(
     session_factory: sessionmaker[Session], settings: Settings, clinic: Clinic, make_user: Callable[..., User]
 ) -> None:
-    actor = _actor(make_user(Role.SCHEDULER))
+    actor = desk_actor(make_user(Role.SCHEDULER))
     payment_id = _pay(session_factory, settings, actor, clinic)
 
     outcomes = _race(
@@ -113,7 +101,7 @@ def test_concurrent_refunds_never_give_back_more_than_was_paid(
 def test_concurrent_whole_refunds_give_back_the_payment_once(
     session_factory: sessionmaker[Session], settings: Settings, clinic: Clinic, make_user: Callable[..., User]
 ) -> None:
-    actor = _actor(make_user(Role.SCHEDULER))
+    actor = desk_actor(make_user(Role.SCHEDULER))
     payment_id = _pay(session_factory, settings, actor, clinic)
 
     outcomes = _race(
@@ -134,7 +122,7 @@ def test_concurrent_whole_refunds_give_back_the_payment_once(
 def test_one_payment_sent_by_several_workers_at_once_is_recorded_once(
     session_factory: sessionmaker[Session], settings: Settings, clinic: Clinic, make_user: Callable[..., User]
 ) -> None:
-    actor = _actor(make_user(Role.SCHEDULER))
+    actor = desk_actor(make_user(Role.SCHEDULER))
     payment_id = uuid.uuid4()
     request = RecordPayment(
         appointment_id=clinic.appointment().id, amount=Decimal("90.00"), method=PaymentMethod.PIX, desk="D1"
@@ -153,7 +141,7 @@ def test_one_payment_sent_by_several_workers_at_once_is_recorded_once(
 def test_two_desks_paying_one_appointment_at_once_record_one_payment(
     session_factory: sessionmaker[Session], settings: Settings, clinic: Clinic, make_user: Callable[..., User]
 ) -> None:
-    actor = _actor(make_user(Role.SCHEDULER))
+    actor = desk_actor(make_user(Role.SCHEDULER))
     appointment_id = clinic.appointment().id
 
     outcomes = _race(

@@ -129,3 +129,17 @@ def test_money_is_never_a_float() -> None:
         money(0.1)  # type: ignore[arg-type]
     assert money("0.10") + money("0.20") == Decimal("0.30")
     assert date(2026, 3, 2) == T0.date()
+
+
+def test_a_note_the_server_refused_stays_in_the_timeline_with_its_reason(store: LocalStore) -> None:
+    from desktop.store.history import Waiting, queue_note
+    from shared.protocol import MutationStatus
+    from tests.desktop.calendar.conftest import answer_push
+
+    queue_note(store, patient_id=MARIA, noted_on=T0.date(), text="Seen in the corridor.")
+    answer_push(
+        store, status=MutationStatus.REJECTED, code="outside_care_scope", reason="Not your patient any more."
+    )
+    (refused,) = PatientHistory(store).page(MARIA).entries
+    assert (refused.waiting, refused.refusal) == (Waiting.REFUSED, "Not your patient any more.")
+    assert refused.summary == "Seen in the corridor."

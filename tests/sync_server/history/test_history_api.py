@@ -386,3 +386,49 @@ def test_desktops_pull_the_timeline_the_desk_with_amounts_the_doctor_without(
     assert set(desk) == {"appointment", "payment"}
     assert (desk["payment"]["details"]["amount"], desk["payment"]["details"]["method"]) == ("180.00", "card")
     assert timeline(sign_in(Role.PHARMACIST)) == {}
+
+
+def test_a_payment_and_its_refund_at_the_desk_reach_the_timeline(
+    client: TestClient,
+    sign_in: Callable[..., Person],
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+    clinic: Clinic,
+    doctor_: Person,
+) -> None:
+    scheduler = sign_in(Role.SCHEDULER)
+    paid = client.post(
+        "/payments",
+        json={
+            "payment_id": str(uuid.uuid4()),
+            "appointment_id": str(clinic.appointment.id),
+            "amount": "200.00",
+            "method": "pix",
+            "desk": "Front desk 1",
+        },
+        headers=scheduler.headers,
+    )
+    assert paid.status_code == 201, paid.text
+    payment_id = paid.json()["entry"]["id"]
+    refunded = client.post(
+        f"/payments/{payment_id}/refunds",
+        json={
+            "refund_id": str(uuid.uuid4()),
+            "amount": "50.00",
+            "reason": "Shorter visit",
+            "desk": "Front desk 1",
+        },
+        headers=scheduler.headers,
+    )
+    assert refunded.status_code == 201, refunded.text
+    project_outbox(client, session_factory, clock)
+
+    desk = history(client, scheduler, clinic.patient.id, kind="payment").json()["entries"]
+    assert [(e["title"], e["details"]["amount"]) for e in desk] == [
+        ("Payment refunded", "50.00"),
+        ("Consultation paid", "200.00"),
+    ]
+    assert desk[0]["details"]["reason"] == "Shorter visit" and desk[1]["details"]["method"] == "pix"
+    carers = history(client, doctor_, clinic.patient.id, kind="payment")
+    assert [e["summary"] for e in carers.json()["entries"]] == ["Refunded at the desk", "Paid at the desk"]
+    assert "200.00" not in carers.text and "pix" not in carers.text

@@ -93,6 +93,11 @@
     <name>AppointmentDetailsDialog</name>
     <message>
         <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="1"/>
+        <source>Documents</source>
+        <translation>Documentos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/calendar/appointment_dialogs.py" line="1"/>
         <source>Patient &amp;came</source>
         <translation>Paciente &amp;compareceu</translation>
     </message>
@@ -4303,6 +4308,182 @@
     <message>
         <source>fee {amount}</source>
         <translation>preço {amount}</translation>
+    </message>
+</context>
+<context>
+    <name>PatientDocumentsPanel</name>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Added</source>
+        <translation>Adicionado</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Attach a file…</source>
+        <translation>Anexar um arquivo…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Attach as:</source>
+        <translation>Anexar como:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Attach lab reports or exam results</source>
+        <translation>Anexar laudos de laboratório ou resultados de exames</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Available</source>
+        <translation>Disponível</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Documents</source>
+        <translation>Documentos</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Documents (*.pdf *.png *.jpg *.jpeg)</source>
+        <translation>Documentos (*.pdf *.png *.jpg *.jpeg)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Drop a PDF, PNG or JPEG file here to attach it (at most {size}).</source>
+        <translation>Solte aqui um arquivo PDF, PNG ou JPEG para anexá-lo (no máximo {size}).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Entered in error</source>
+        <translation>Registrado por engano</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Exam result</source>
+        <translation>Resultado de exame</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Kind</source>
+        <translation>Tipo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Lab report</source>
+        <translation>Laudo de laboratório</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Lab reports and exam results</source>
+        <translation>Laudos de laboratório e resultados de exames</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>No documents</source>
+        <translation>Nenhum documento</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>No documents attached to this appointment</source>
+        <translation>Nenhum documento anexado a esta consulta</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>No documents yet: drop a file here to attach one</source>
+        <translation>Ainda sem documentos: solte um arquivo aqui para anexá-lo</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Open</source>
+        <translation>Abrir</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Refused by the server</source>
+        <translation>Recusado pelo servidor</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Something went wrong: {reason}</source>
+        <translation>Algo deu errado: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>The file could not be read: {reason}</source>
+        <translation>Não foi possível ler o arquivo: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>The server cannot be reached and this computer has no copy of this document.</source>
+        <translation>Não é possível falar com o servidor e este computador não tem cópia deste documento.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>The server refused this file: {reason}</source>
+        <translation>O servidor recusou este arquivo: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>The server refused to open this document.</source>
+        <translation>O servidor recusou abrir este documento.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>This document has not reached the server yet; it opens once it has been sent.</source>
+        <translation>Este documento ainda não chegou ao servidor; ele abre assim que for enviado.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>This document is no longer available to you.</source>
+        <translation>Este documento não está mais disponível para você.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Title</source>
+        <translation>Título</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Waiting to be sent</source>
+        <translation>Aguardando envio</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>“{name}” is empty.</source>
+        <translation>“{name}” está vazio.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>“{name}” is larger than {size}, the limit for one document.</source>
+        <translation>“{name}” é maior que {size}, o limite para um documento.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>“{name}” is not a PDF, PNG or JPEG file (by its content, whatever its name says).</source>
+        <translation>“{name}” não é um arquivo PDF, PNG ou JPEG (pelo conteúdo, diga o nome o que disser).</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>“{title}” is attached; it will be sent to the server (also later, if offline now).</source>
+        <translation>“{title}” foi anexado; será enviado ao servidor (também mais tarde, se agora estiver sem conexão).</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentWindow</name>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>Opened from this computer's copy: the server cannot be reached.</source>
+        <translation>Aberto da cópia deste computador: não é possível falar com o servidor.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/documents/panel.py" line="1"/>
+        <source>no reason given</source>
+        <translation>nenhum motivo informado</translation>
     </message>
 </context>
 </TS>

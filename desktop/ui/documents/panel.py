@@ -34,29 +34,28 @@ from desktop.ops.documents import DocumentEntry, DocumentOps, EntryState, NotADo
 from desktop.sync.client import Offline, RequestRefused, ServerUnavailable
 from shared.documents import DocumentKind
 
-_CONTEXT = "PatientDocumentsPanel"
 _ID = Qt.ItemDataRole.UserRole
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
+def tr(text: str) -> str:
+    return QCoreApplication.translate("PatientDocumentsPanel", text)
 
 
 def kind_text(kind: DocumentKind) -> str:
     return {
-        DocumentKind.LAB_REPORT: _tr("Lab report"),
-        DocumentKind.EXAM_RESULT: _tr("Exam result"),
+        DocumentKind.LAB_REPORT: tr("Lab report"),
+        DocumentKind.EXAM_RESULT: tr("Exam result"),
     }[kind]
 
 
 def state_text(entry: DocumentEntry) -> str:
     if entry.state is EntryState.AVAILABLE:
-        return _tr("Available")
+        return tr("Available")
     if entry.state is EntryState.ENTERED_IN_ERROR:
-        return _tr("Entered in error")
+        return tr("Entered in error")
     if entry.state is EntryState.WAITING:
-        return _tr("Waiting to be sent")
-    return _tr("Refused by the server")
+        return tr("Waiting to be sent")
+    return tr("Refused by the server")
 
 
 def size_text(size: int) -> str:
@@ -67,28 +66,28 @@ def size_text(size: int) -> str:
 def refusal_text(error: NotADocument, name: str) -> str:
     """Why a file was not attached, in the user's language."""
     if error.reason == "too_large":
-        return _tr("“{name}” is larger than {size}, the limit for one document.").format(
+        return tr("“{name}” is larger than {size}, the limit for one document.").format(
             name=name, size=size_text(error.limit)
         )
     if error.reason == "empty":
-        return _tr("“{name}” is empty.").format(name=name)
-    return _tr("“{name}” is not a PDF, PNG or JPEG file (by its content, whatever its name says).").format(
+        return tr("“{name}” is empty.").format(name=name)
+    return tr("“{name}” is not a PDF, PNG or JPEG file (by its content, whatever its name says).").format(
         name=name
     )
 
 
 def problem_text(error: BaseException) -> str:
     if isinstance(error, Offline | ServerUnavailable):
-        return _tr("The server cannot be reached and this computer has no copy of this document.")
+        return tr("The server cannot be reached and this computer has no copy of this document.")
     if isinstance(error, RequestRefused):
         if error.status in (403, 404):
-            return _tr("This document is no longer available to you.")
-        return _tr("The server refused to open this document.")
+            return tr("This document is no longer available to you.")
+        return tr("The server refused to open this document.")
     if isinstance(error, LookupError):
-        return _tr("This document has not reached the server yet; it opens once it has been sent.")
+        return tr("This document has not reached the server yet; it opens once it has been sent.")
     if isinstance(error, OSError):
-        return _tr("The file could not be read: {reason}").format(reason=error.strerror or str(error))
-    return _tr("Something went wrong: {reason}").format(reason=str(error))
+        return tr("The file could not be read: {reason}").format(reason=error.strerror or str(error))
+    return tr("Something went wrong: {reason}").format(reason=str(error))
 
 
 class DocumentWindow(QDialog):
@@ -125,7 +124,7 @@ class _DocumentsList(QWidget):
         self.windows: list[DocumentWindow] = []
         self.list = QTreeWidget(self)
         self.list.setRootIsDecorated(False)
-        self.list.setHeaderLabels([_tr("Title"), _tr("Kind"), _tr("Added"), _tr("Status")])
+        self.list.setHeaderLabels([tr("Title"), tr("Kind"), tr("Added"), tr("Status")])
         self.list.setColumnWidth(0, 300)
         self.list.itemActivated.connect(lambda item, _column: self.open_item(item))
         self.message = QLabel(self)
@@ -174,7 +173,7 @@ class _DocumentsList(QWidget):
             self.list.addTopLevelItem(QTreeWidgetItem([self._empty_text()]))
 
     def _empty_text(self) -> str:
-        return _tr("No documents")
+        return tr("No documents")
 
     def say(self, text: object) -> None:
         self.message.setText(text if isinstance(text, str) else problem_text(text))  # type: ignore[arg-type]
@@ -189,7 +188,7 @@ class _DocumentsList(QWidget):
         if not entry.opens:
             self.say(
                 entry.reason
-                and _tr("The server refused this file: {reason}").format(reason=entry.reason)
+                and tr("The server refused this file: {reason}").format(reason=entry.reason)
                 or problem_text(LookupError())
             )
             return
@@ -351,8 +350,8 @@ class AppointmentDocumentsList(_DocumentsList):
     ) -> None:
         super().__init__(ops, executors=executors, parent=parent)
         self.appointment_id = appointment_id
-        self.setAccessibleName(_tr("Documents"))
-        self.list.setHeaderLabels([_tr("Title"), _tr("Kind"), _tr("Added"), _tr("Status")])
+        self.setAccessibleName(tr("Documents"))
+        self.list.setHeaderLabels([tr("Title"), tr("Kind"), tr("Added"), tr("Status")])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
@@ -363,4 +362,4 @@ class AppointmentDocumentsList(_DocumentsList):
         return self.ops.of_appointment(self.appointment_id)
 
     def _empty_text(self) -> str:
-        return _tr("No documents attached to this appointment")
+        return tr("No documents attached to this appointment")

@@ -113,7 +113,7 @@ class CashReportScreen(QWidget):
         self.desk.currentIndexChanged.connect(lambda _row: self.refresh())
         self.csv_button.clicked.connect(lambda: self.save("csv"))
         self.pdf_button.clicked.connect(lambda: self.save("pdf"))
-        context.sync.statusChanged.connect(lambda _status: self.refresh())
+        context.sync.statusChanged.connect(self._synced)  # a bound slot: dropped with the screen
         self._load_desks()
         self.refresh()
 
@@ -136,6 +136,9 @@ class CashReportScreen(QWidget):
         Op(self, self.ops.desks).success(loaded).run_on(
             self._context.executors.store, executors=self._context.executors
         )
+
+    def _synced(self, _status: object = None) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         day, desk, zone = self.chosen_day(), self.chosen_desk(), self._zone

@@ -224,7 +224,7 @@ class PatientScreen(QWidget):
         layout.addWidget(self.tabs, 1)
         self.timeline_model.pageShown.connect(self._page_shown)
         self._announce: uuid.UUID | None = None
-        context.sync.statusChanged.connect(lambda _status: self._synced())
+        context.sync.statusChanged.connect(self._synced)  # a bound slot: dropped with the screen
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.refresh)
 
     def chosen_kind(self) -> HistoryKind | None:
@@ -317,7 +317,7 @@ class PatientScreen(QWidget):
         if self.patient is not None:
             self.open_patient(self.patient.card.id)
 
-    def _synced(self) -> None:
+    def _synced(self, _status: object = None) -> None:
         """After a sync: what waited here may have arrived from the server."""
         if self.patient is None:
             return
@@ -644,8 +644,11 @@ class PatientsScreen(QWidget):
         self.search_box.returnPressed.connect(self._open_first)
         self.results.itemActivated.connect(self._open_item)
         # New patients may arrive with any sync: the next search reads the cache again.
-        context.sync.statusChanged.connect(lambda _status: self.patient.ops.forget_search_index())
+        context.sync.statusChanged.connect(self._synced)
         self.setFocusProxy(self.search_box)
+
+    def _synced(self, _status: object = None) -> None:
+        self.patient.ops.forget_search_index()
 
     def search(self, text: str) -> None:
         """Search for `text` now (the main window's search box) and show what is found."""

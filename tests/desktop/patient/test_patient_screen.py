@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.store import LocalStore
 from desktop.store.history import PatientHistory, Waiting
+from desktop.sync import SyncStatus
 from desktop.ui.patient.dialogs import NoteDialog, PaymentDialog
 from desktop.ui.patient.screen import PatientScreen, PatientsScreen
 from desktop.ui.patient.timeline import EntryRole
@@ -211,7 +212,7 @@ def test_the_servers_entry_replaces_the_waiting_note_once_pulled(
         last_mutation_id=queued.mutation_id,
     )
     with qtbot.waitSignal(screen.timeline_model.pageShown, timeout=5000):
-        screen.timeline_model.reload()
+        station.sync.statusChanged.emit(SyncStatus())  # after a sync, a screen with waiting notes reads again
     assert titles(screen) == ["Note by Dr. Ana Costa"]
     assert screen.timeline_model.index(0).data(EntryRole).waiting is None
 

@@ -147,7 +147,7 @@ def _measure(*, rounds: int) -> dict[str, float]:
 
 
 def main() -> None:
-    print(json.dumps({"entries": ENTRIES, **_measure(rounds=ROUNDS)}))
+    print(json.dumps({"timeline_entries": ENTRIES, **_measure(rounds=ROUNDS)}))
 
 
 if __name__ == "__main__":

@@ -88,13 +88,41 @@ class _StartedTimers:
         return [where for timer, where in self.started if shiboken6.isValid(timer) and timer.isActive()]
 
 
+# Threads started by a session- or module-scoped fixture (a live server, moto): they outlive the test that
+# first needed them, by design.
+_FIXTURE_THREADS: set[threading.Thread] = set()
+
+
+class _FixtureThreadOwners:
+    """Notes the threads a session- or module-scoped fixture starts. A global plugin, not a conftest hook:
+    those fixtures are set up by the session's node, which this folder's conftest hooks do not see."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Any:
+        if fixturedef.scope == "function":
+            return (yield)
+        before = set(threading.enumerate())
+        try:
+            return (yield)
+        finally:
+            _FIXTURE_THREADS.update(set(threading.enumerate()) - before)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("warddesk-fixture-threads"):
+        config.pluginmanager.register(_FixtureThreadOwners(), "warddesk-fixture-threads")
+
+
 def _new_threads(before: set[threading.Thread]) -> list[threading.Thread]:
     deadline = time.monotonic() + GRACE_SECONDS
     while True:
         new = [
             thread
             for thread in threading.enumerate()
-            if thread not in before and thread.is_alive() and not thread.name.startswith(PROCESS_THREADS)
+            if thread not in before
+            and thread not in _FIXTURE_THREADS
+            and thread.is_alive()
+            and not thread.name.startswith(PROCESS_THREADS)
         ]
         if not new or time.monotonic() > deadline:
             return new

@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([])
     from desktop.ui.admin.screenshots import render_admin
+    from desktop.ui.documents.screenshots import render_documents
     from desktop.ui.patient.screenshots import render_patient
     from desktop.ui.shell.screenshots import render_shell
     from desktop.ui.shell.translations import install_translations
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 paths += render_windows(args.output, language=language, locale=locale)
                 paths += render_patient(args.output, language=language, locale=locale)
                 paths += render_admin(args.output, language=language, locale=locale)
+                paths += render_documents(args.output, language=language, locale=locale)
             finally:
                 for translator in translators:
                     app.removeTranslator(translator)

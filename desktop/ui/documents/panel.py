@@ -126,6 +126,8 @@ class _DocumentsList(QWidget):
         self.list.setRootIsDecorated(False)
         self.list.setHeaderLabels([tr("Title"), tr("Kind"), tr("Added"), tr("Status")])
         self.list.setColumnWidth(0, 300)
+        self.list.setColumnWidth(1, 170)
+        self.list.setColumnWidth(2, 160)
         self.list.itemActivated.connect(lambda item, _column: self.open_item(item))
         self.message = QLabel(self)
         self.message.setWordWrap(True)

@@ -50,7 +50,7 @@ DEPENDS = (
     "libx11-6, libx11-xcb1, libxkbcommon0, libxkbcommon-x11-0, libxcb1, libxcb-cursor0, libxcb-icccm4, "
     "libxcb-keysyms1, libxcb-image0, libxcb-render-util0, libxcb-shape0, libxcb-randr0, libxcb-xinerama0, "
     "libxcb-xkb1, libxcb-glx0, libxcb-shm0, libxcb-sync1, libxcb-xfixes0, libxcb-render0, libxcb-util1, "
-    "libdbus-1-3, libssl3, libsqlite3-0, liblzma5, libbz2-1.0, libffi8, zlib1g"
+    "libdbus-1-3, libssl3, libsqlite3-0, liblzma5, libbz2-1.0, libffi8, zlib1g, libcups2"
 )
 # Sources whose change means a new frozen folder.
 HASHED = ("desktop", "shared", "resources/translations", "installer/warddesk.spec", "installer/entry.py",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,7 +16,6 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import EventEnvelope
@@ -24,7 +23,7 @@ from sync_server.app import create_app
 from sync_server.booking.models import Appointment
 from sync_server.core.config import Settings
 from sync_server.core.db import transaction
-from sync_server.core.outbox import OutboxMessage, emit
+from sync_server.core.outbox import emit
 from sync_server.directory.models import Doctor, Patient, Ward
 from sync_server.history.consumer import HistoryProjector
 from sync_server.history.store import DynamoHistoryStore, HistoryStore, PostgresHistoryStore
@@ -223,11 +222,6 @@ def write_events(
         return [envelope_of(row) for row in rows]
 
 
-def outbox_envelopes(session_factory: sessionmaker[Session]) -> list[EventEnvelope]:
-    with transaction(session_factory) as session:
-        return [envelope_of(r) for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-
-
 def deliver_all(
     session_factory: sessionmaker[Session], projector: HistoryProjector, envelopes: list[EventEnvelope]
 ) -> list[Delivery]:
@@ -237,6 +231,3 @@ def deliver_all(
 @pytest.fixture
 def projector(store: HistoryStore, clock: FixedClock) -> HistoryProjector:
     return HistoryProjector(store, clock=clock)
-
-
-Delivered = Callable[[list[EventEnvelope]], list[Delivery]]

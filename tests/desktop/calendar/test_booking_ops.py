@@ -32,8 +32,11 @@ from tests.desktop.calendar.conftest import (
 )
 
 
-def desk_of(station: Workstation) -> BookingDesk:
-    return BookingDesk(Query(station.store), CalendarRights(station.user.role, station.user.doctor_id))
+def desk_of(station: Workstation, *, now: datetime | None = None) -> BookingDesk:
+    rights = CalendarRights(station.user.role, station.user.doctor_id)
+    if now is None:
+        return BookingDesk(Query(station.store), rights)
+    return BookingDesk(Query(station.store), rights, now=lambda: now)
 
 
 def test_the_type_ahead_finds_patients_by_any_name_prefix_or_mrn_ignoring_accents_and_case(
@@ -295,15 +298,15 @@ def test_who_came_is_recorded_once_the_appointment_has_begun_and_shows_at_once(
 ) -> None:
     station = workstation(Role.SCHEDULER)
     began, later = uuid.uuid4(), uuid.uuid4()
-    now = datetime.now(UTC)
+    now = tomorrow_at(10)  # the desk's clock
     pulled(
         station.store,
         [
             server_appointment(began, starts_at=now - timedelta(minutes=10)),
-            server_appointment(later, starts_at=tomorrow_at(9), patient_id=ANA),
+            server_appointment(later, starts_at=now + timedelta(hours=1), patient_id=ANA),
         ],
     )
-    desk = desk_of(station)
+    desk = desk_of(station, now=now)
     assert desk.details(began).can_record_attendance
     assert not desk.details(later).can_record_attendance
 
@@ -323,7 +326,7 @@ def test_a_doctor_records_attendance_only_in_their_own_calendar(
 ) -> None:
     station = workstation(Role.DOCTOR, doctor_id=CARDIOLOGIST)
     own, other = uuid.uuid4(), uuid.uuid4()
-    now = datetime.now(UTC)
+    now = tomorrow_at(10)  # the desk's clock
     pulled(
         station.store,
         [
@@ -333,7 +336,7 @@ def test_a_doctor_records_attendance_only_in_their_own_calendar(
             ),
         ],
     )
-    desk = desk_of(station)
+    desk = desk_of(station, now=now)
 
     desk.record_attendance(appointment_id=own, came=True)
     with pytest.raises(BookingRefused) as refused:

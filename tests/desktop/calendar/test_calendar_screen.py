@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from icalendar import Calendar
@@ -34,8 +34,14 @@ from tests.desktop.calendar.conftest import (
 )
 
 
-def open_screen(qtbot: QtBot, station: Workstation, locale: QLocale) -> CalendarScreen:
-    screen = CalendarScreen(station.context, locale=locale)
+def open_screen(
+    qtbot: QtBot, station: Workstation, locale: QLocale, *, now: Callable[[], datetime] | None = None
+) -> CalendarScreen:
+    screen = (
+        CalendarScreen(station.context, locale=locale)
+        if now is None
+        else CalendarScreen(station.context, locale=locale, now=now)
+    )
     qtbot.addWidget(screen)
     screen.resize(1200, 800)
     screen.show()
@@ -395,9 +401,10 @@ def test_once_an_appointment_has_begun_one_click_records_that_the_patient_did_no
 ) -> None:
     station = workstation(Role.SCHEDULER)
     begun = uuid.uuid4()
-    pulled(station.store, [server_appointment(begun, starts_at=datetime.now(UTC) - timedelta(minutes=1))])
-    screen = open_screen(qtbot, station, english)
-    screen.page.show_date(datetime.now(LISBON).date())  # type: ignore[union-attr]
+    now = tomorrow_at(10)  # the screen's clock: a minute after the appointment began, whatever the hour
+    pulled(station.store, [server_appointment(begun, starts_at=now - timedelta(minutes=1))])
+    screen = open_screen(qtbot, station, english, now=lambda: now)
+    screen.page.show_date(now.astimezone(LISBON).date())  # type: ignore[union-attr]
     wait_for(qtbot, screen, lambda items: begun in items)
 
     details = open_details(qtbot, screen, begun)

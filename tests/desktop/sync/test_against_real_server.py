@@ -126,14 +126,13 @@ def test_the_pharmacy_sees_a_new_ticket_through_the_long_poll_and_the_nurse_sees
         time.sleep(0.2)
 
         ticket_id = submit_ticket(nurse.store, ward_id=ward.id)
-        pushed_at = time.monotonic()
         assert nurse.engine.sync_once().state is Connection.ONLINE
 
-        assert arrived.wait(5), "the pharmacy never saw the ticket"
-        seen_after = time.monotonic() - pushed_at
+        # Before the pharmacy's long poll (10 s) was up: the nurse's commit woke it. How soon is measured by
+        # `make bench-sync`, not asserted here.
+        assert arrived.wait(9), "the pharmacy never saw the ticket"
         (ticket,) = pharmacist.store.tickets(statuses=["submitted"])
         assert ticket.id == ticket_id and ticket.data["priority"] == "urgent"
-        assert seen_after < 2.0
 
         line_id = ticket.data["lines"][0]["line_id"]
         queue_ticket_action(

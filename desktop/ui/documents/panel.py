@@ -162,7 +162,7 @@ class _DocumentsList(QWidget):
         locale = QLocale()
         for entry in entries:
             added = (
-                locale.toString(entry.added_at.astimezone(), QLocale.FormatType.ShortFormat)
+                locale.toString(entry.added_at.astimezone(), QLocale.FormatType.ShortFormat)  # type: ignore[call-overload]
                 if isinstance(entry.added_at, datetime)
                 else ""
             )

@@ -124,7 +124,7 @@ def render_documents(output: Path, *, language: str, locale: QLocale) -> list[Pa
             try:
                 panel.attach_files([scan])
                 _settle(lambda: len(panel.entries) == 5 and panel.message.isVisibleTo(panel))
-                panel.list.setCurrentItem(panel.list.topLevelItem(1))
+                panel.list.setCurrentItem(panel.list.topLevelItem(1))  # type: ignore[arg-type]
                 written.append(
                     render_png(panel, output / f"patient_documents_{language}.png", size=QSize(900, 420))
                 )

@@ -4309,6 +4309,106 @@
         <source>fee {amount}</source>
         <translation>preço {amount}</translation>
     </message>
+    <message>
+        <source>Appointment cancelled</source>
+        <translation>Consulta cancelada</translation>
+    </message>
+    <message>
+        <source>Appointment confirmed</source>
+        <translation>Consulta confirmada</translation>
+    </message>
+    <message>
+        <source>Appointment moved</source>
+        <translation>Consulta remarcada</translation>
+    </message>
+    <message>
+        <source>Appointment request refused</source>
+        <translation>Pedido de consulta recusado</translation>
+    </message>
+    <message>
+        <source>Appointment requested</source>
+        <translation>Consulta solicitada</translation>
+    </message>
+    <message>
+        <source>Attended the appointment</source>
+        <translation>Compareceu à consulta</translation>
+    </message>
+    <message>
+        <source>Consultation paid</source>
+        <translation>Consulta paga</translation>
+    </message>
+    <message>
+        <source>Doctor's note</source>
+        <translation>Nota médica</translation>
+    </message>
+    <message>
+        <source>Doctor's note amended</source>
+        <translation>Nota médica retificada</translation>
+    </message>
+    <message>
+        <source>Document added</source>
+        <translation>Documento adicionado</translation>
+    </message>
+    <message>
+        <source>Document entered in error</source>
+        <translation>Documento marcado como lançado por engano</translation>
+    </message>
+    <message>
+        <source>Missed the appointment</source>
+        <translation>Faltou à consulta</translation>
+    </message>
+    <message>
+        <source>Paid at the desk</source>
+        <translation>Pago no guichê</translation>
+    </message>
+    <message>
+        <source>Payment refunded</source>
+        <translation>Pagamento estornado</translation>
+    </message>
+    <message>
+        <source>Refill ticket approved</source>
+        <translation>Pedido de reposição aprovado</translation>
+    </message>
+    <message>
+        <source>Refill ticket cancelled</source>
+        <translation>Pedido de reposição cancelado</translation>
+    </message>
+    <message>
+        <source>Refill ticket closed</source>
+        <translation>Pedido de reposição encerrado</translation>
+    </message>
+    <message>
+        <source>Refill ticket dispatched</source>
+        <translation>Pedido de reposição enviado</translation>
+    </message>
+    <message>
+        <source>Refill ticket edited</source>
+        <translation>Pedido de reposição editado</translation>
+    </message>
+    <message>
+        <source>Refill ticket in preparation</source>
+        <translation>Pedido de reposição em preparo</translation>
+    </message>
+    <message>
+        <source>Refill ticket partly dispatched</source>
+        <translation>Pedido de reposição enviado em parte</translation>
+    </message>
+    <message>
+        <source>Refill ticket received on the ward</source>
+        <translation>Pedido de reposição recebido na ala</translation>
+    </message>
+    <message>
+        <source>Refill ticket rejected</source>
+        <translation>Pedido de reposição recusado</translation>
+    </message>
+    <message>
+        <source>Refill ticket submitted</source>
+        <translation>Pedido de reposição enviado à farmácia</translation>
+    </message>
+    <message>
+        <source>Refunded at the desk</source>
+        <translation>Estornado no guichê</translation>
+    </message>
 </context>
 <context>
     <name>PatientDocumentsPanel</name>

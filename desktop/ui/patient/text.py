@@ -7,6 +7,7 @@ from decimal import Decimal
 from PySide6.QtCore import QCoreApplication, QLocale
 
 from desktop.store.payments import AmountProblem
+from shared.events import EventType as E
 from shared.history import HistoryKind
 from shared.payments import CURRENCY, EntryType, PaymentMethod
 
@@ -85,3 +86,41 @@ def amount_for_typing(amount: Decimal | None, locale: QLocale) -> str:
     if amount is None:
         return ""
     return f"{amount:.2f}".replace(".", locale.decimalPoint())
+
+
+def event_title(event_type: str) -> str | None:
+    """The timeline's title for a server event, in the user's language (None: keep the server's)."""
+    titles = {
+        E.APPOINTMENT_REQUESTED: tr("Appointment requested"),
+        E.APPOINTMENT_CONFIRMED: tr("Appointment confirmed"),
+        E.APPOINTMENT_RESCHEDULED: tr("Appointment moved"),
+        E.APPOINTMENT_CANCELLED: tr("Appointment cancelled"),
+        E.APPOINTMENT_REJECTED: tr("Appointment request refused"),
+        E.APPOINTMENT_ATTENDED: tr("Attended the appointment"),
+        E.APPOINTMENT_MISSED: tr("Missed the appointment"),
+        E.TICKET_SUBMITTED: tr("Refill ticket submitted"),
+        E.TICKET_EDITED: tr("Refill ticket edited"),
+        E.TICKET_CANCELLED: tr("Refill ticket cancelled"),
+        E.TICKET_APPROVED: tr("Refill ticket approved"),
+        E.TICKET_REJECTED: tr("Refill ticket rejected"),
+        E.TICKET_PREPARATION_STARTED: tr("Refill ticket in preparation"),
+        E.TICKET_DISPATCHED: tr("Refill ticket dispatched"),
+        E.TICKET_PARTIALLY_DISPATCHED: tr("Refill ticket partly dispatched"),
+        E.TICKET_RECEIVED: tr("Refill ticket received on the ward"),
+        E.TICKET_CLOSED: tr("Refill ticket closed"),
+        E.DOCUMENT_ADDED: tr("Document added"),
+        E.DOCUMENT_ENTERED_IN_ERROR: tr("Document entered in error"),
+        E.NOTE_ADDED: tr("Doctor's note"),
+        E.NOTE_AMENDED: tr("Doctor's note amended"),
+        E.PAYMENT_RECORDED: tr("Consultation paid"),
+        E.PAYMENT_REFUNDED: tr("Payment refunded"),
+    }
+    try:
+        return titles.get(E(event_type))
+    except ValueError:
+        return None
+
+
+def payment_line(event_type: str) -> str:
+    """What doctors and nurses read of a payment: that it happened, never how much."""
+    return tr("Refunded at the desk") if event_type == E.PAYMENT_REFUNDED else tr("Paid at the desk")

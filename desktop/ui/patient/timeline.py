@@ -18,8 +18,9 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.store.history import TimelineEntry, TimelinePage, Waiting
 from desktop.ui.dates import format_date, format_date_time
-from desktop.ui.patient.text import format_money, kind_label, tr
+from desktop.ui.patient.text import event_title, format_money, kind_label, method_label, payment_line, tr
 from shared.history import HistoryKind
+from shared.payments import PaymentMethod
 
 EntryRole = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -42,8 +43,8 @@ def _note_date(entry: TimelineEntry, locale: QLocale) -> str:
 
 def entry_title(entry: TimelineEntry, locale: QLocale) -> str:
     """The first line's title: the server's, or what a note made here is."""
-    if entry.waiting is None and entry.title:
-        return entry.title
+    if entry.waiting is None:
+        return event_title(entry.event_type) or entry.title or kind_label(entry.kind)
     if entry.kind is HistoryKind.NOTE and entry.is_amendment:
         return tr("Amendment of a note")
     if entry.kind is HistoryKind.NOTE:
@@ -63,16 +64,20 @@ def entry_text(entry: TimelineEntry, *, locale: QLocale, sees_amounts: bool) -> 
     elif entry.waiting == Waiting.REFUSED:
         head += " · " + tr("refused by the server: {reason}").format(reason=entry.refusal or "")
     lines = [head]
-    body = str(entry.details.get("text") or entry.summary or "")
-    if body:
+    if entry.kind is HistoryKind.PAYMENT:
+        body = payment_line(entry.event_type)
+        amount = entry.details.get("amount") if sees_amounts else None
+        if amount is not None:
+            try:
+                method = PaymentMethod(entry.details.get("method"))
+                body = f"{format_money(Decimal(str(amount)), locale)} · {method_label(method)}"
+            except (InvalidOperation, ValueError):
+                pass
+        lines.append(body)
+    elif body := str(entry.details.get("text") or entry.summary or ""):
         lines.append(body)
     if entry.kind is HistoryKind.NOTE and entry.is_amendment and entry.details.get("reason"):
         lines.append(tr("Reason for the amendment: {reason}").format(reason=entry.details["reason"]))
-    if entry.kind is HistoryKind.PAYMENT and sees_amounts and entry.details.get("amount") is not None:
-        try:
-            lines.append(format_money(Decimal(str(entry.details["amount"])), locale))
-        except InvalidOperation:
-            pass
     if entry.author_name and entry.author_name not in lines[0]:
         lines.append(tr("By {name}").format(name=entry.author_name))
     return "\n".join(lines)

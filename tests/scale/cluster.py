@@ -46,7 +46,7 @@ def nginx_binary() -> str:
 def nginx_config(*, listen: int, upstreams: list[int], work_dir: Path, worker_connections: int = 4096) -> str:
     """The test's nginx: the production example's proxy settings (deploy/nginx/warddesk.conf), on
     loopback, writing only under `work_dir`, and telling the client which upstream(s) answered."""
-    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in upstreams)
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=2 fail_timeout=3s;" for port in upstreams)
     return f"""
 worker_processes 1;
 daemon off;

@@ -90,7 +90,7 @@ class Desk:
                     )
                 problem = f"{answer.status_code} {answer.text[:200]}"
             self.retried += 1
-            threading.Event().wait(0.1 * (attempt + 1))  # a desktop's back-off, shortened
+            threading.Event().wait(0.25 * (attempt + 1))  # a desktop's back-off, shortened: 9 s in all
         raise DeskError(f"{self.username}: {method} {path} still failing after {RETRIES} tries: {problem}")
 
     def close(self) -> None:

@@ -14,6 +14,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEVELOPMENT_SECRET = "warddesk-development-secret-do-not-use-in-production"
 
 
+class ReceiptLanguage(StrEnum):
+    """The language of the receipts patients take home."""
+
+    EN = "en"
+    PT_BR = "pt_BR"
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -148,6 +155,7 @@ class Settings(BaseSettings):
         default="Europe/Lisbon",
         description="IANA zone of the hospital: a cash report's day starts at its midnight",
     )
+    receipt_language: ReceiptLanguage = ReceiptLanguage.EN
 
     @field_validator("hospital_time_zone")
     @classmethod

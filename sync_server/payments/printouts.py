@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -18,6 +19,53 @@ METHOD_NAMES = {
     PaymentMethod.CARD: "Card",
     PaymentMethod.PIX: "PIX",
     PaymentMethod.HEALTH_PLAN: "Health plan",
+}
+
+# The receipt's words per language (WARDDESK_RECEIPT_LANGUAGE): the patient takes it home.
+_RECEIPT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "payment": "Payment receipt",
+        "refund": "Refund receipt",
+        "number": "Receipt number",
+        "refund_of": "Refund of receipt",
+        "patient": "Patient",
+        "record": "record",
+        "doctor": "Doctor",
+        "appointment": "Appointment",
+        "paid": "Amount paid",
+        "refunded": "Amount refunded",
+        "method": "Method",
+        "authorisation": "Authorisation number",
+        "reason": "Reason",
+        "date": "Date",
+        "desk": "Desk",
+        "received_by": "Received by",
+        "refunded_by": "Refunded by",
+        **{method.value: name for method, name in METHOD_NAMES.items()},
+    },
+    "pt_BR": {
+        "payment": "Recibo de pagamento",
+        "refund": "Recibo de reembolso",
+        "number": "Número do recibo",
+        "refund_of": "Reembolso do recibo",
+        "patient": "Paciente",
+        "record": "prontuário",
+        "doctor": "Médico(a)",
+        "appointment": "Consulta",
+        "paid": "Valor pago",
+        "refunded": "Valor reembolsado",
+        "method": "Forma de pagamento",
+        "authorisation": "Número de autorização",
+        "reason": "Motivo",
+        "date": "Data",
+        "desk": "Guichê",
+        "received_by": "Recebido por",
+        "refunded_by": "Reembolsado por",
+        "cash": "Dinheiro",
+        "card": "Cartão",
+        "pix": "PIX",
+        "health_plan": "Convênio",
+    },
 }
 
 
@@ -32,6 +80,7 @@ class ReceiptFacts:
     recorded_at: datetime  # in the hospital's zone
     taken_by: str
     payment_receipt: str | None  # of a refund: the receipt of the payment it gives back
+    language: str = "en"  # a key of _RECEIPT_WORDS
 
 
 def _latin1(text: str) -> str:
@@ -68,29 +117,35 @@ class _Page(FPDF):
         self.ln(6)
 
 
-def money_text(amount: object, currency: str) -> str:
+def money_text(amount: Decimal, currency: str, *, language: str = "en") -> str:
+    """An amount as people read it: 'BRL 1234.56', or in Brazil 'R$ 1.234,56'."""
+    if language == "pt_BR" and currency == "BRL":
+        grouped = f"{amount:,.2f}"  # Decimal formatting: exact, no float
+        return "R$ " + grouped.replace(",", "_").replace(".", ",").replace("_", ".")
     return f"{currency} {amount}"
 
 
 def receipt_pdf(facts: ReceiptFacts) -> bytes:
     entry = facts.entry
+    words = _RECEIPT_WORDS[facts.language]
     is_refund = entry.entry_type is EntryType.REFUND
-    page = _Page("Refund receipt" if is_refund else "Payment receipt", facts.hospital)
-    page.field("Receipt number", entry.receipt_number or "")
+    page = _Page(words["refund" if is_refund else "payment"], facts.hospital)
+    page.field(words["number"], entry.receipt_number or "")
     if facts.payment_receipt:
-        page.field("Refund of receipt", facts.payment_receipt)
-    page.field("Patient", f"{facts.patient_name} (record {facts.patient_mrn})")
-    page.field("Doctor", facts.doctor_name)
-    page.field("Appointment", facts.appointment_at.strftime("%Y-%m-%d %H:%M %Z"))
-    page.field("Amount refunded" if is_refund else "Amount paid", money_text(entry.amount, entry.currency))
-    page.field("Method", METHOD_NAMES[entry.method])
+        page.field(words["refund_of"], facts.payment_receipt)
+    page.field(words["patient"], f"{facts.patient_name} ({words['record']} {facts.patient_mrn})")
+    page.field(words["doctor"], facts.doctor_name)
+    page.field(words["appointment"], facts.appointment_at.strftime("%Y-%m-%d %H:%M %Z"))
+    amount = money_text(entry.amount, entry.currency, language=facts.language)
+    page.field(words["refunded" if is_refund else "paid"], amount)
+    page.field(words["method"], words[entry.method.value])
     if entry.authorisation_number:
-        page.field("Authorisation number", entry.authorisation_number)
+        page.field(words["authorisation"], entry.authorisation_number)
     if entry.reason:
-        page.field("Reason", entry.reason)
-    page.field("Date", facts.recorded_at.strftime("%Y-%m-%d %H:%M %Z"))
-    page.field("Desk", entry.desk)
-    page.field("Refunded by" if is_refund else "Received by", facts.taken_by)
+        page.field(words["reason"], entry.reason)
+    page.field(words["date"], facts.recorded_at.strftime("%Y-%m-%d %H:%M %Z"))
+    page.field(words["desk"], entry.desk)
+    page.field(words["refunded_by" if is_refund else "received_by"], facts.taken_by)
     return bytes(page.output())
 
 

@@ -360,6 +360,7 @@ class PaymentService:
                 recorded_at=row.recorded_at.astimezone(ZoneInfo(self.settings.hospital_time_zone)),
                 taken_by=taker.full_name if taker else "",
                 payment_receipt=receipt_number(paid.receipt_number) if paid else None,
+                language=str(self.settings.receipt_language),
             )
         )
         self._audit("payment.receipt_print", row)

@@ -211,3 +211,25 @@ def test_typed_text_in_the_csv_never_becomes_a_spreadsheet_formula(
 
     assert rows[0][3] == "'" + desk
     assert rows[-1][5] == "'" + desk
+
+
+def test_a_hospital_in_brazil_prints_its_receipts_in_portuguese_with_reais(
+    app, client: TestClient, scheduler: Person, clinic: Clinic
+) -> None:  # type: ignore[no-untyped-def]
+    app.state.settings = app.state.settings.model_copy(update={"receipt_language": "pt_BR"})
+    payment = pay(client, scheduler, payment_body(clinic.appointment().id, amount="1234.50", method="pix"))
+
+    shown = pdf_text(
+        client.get(
+            f"/payments/{payment.json()['entry']['id']}/receipt.pdf", headers=scheduler.headers
+        ).content
+    )
+
+    for expected in (
+        "Recibo de pagamento",
+        "Valor pago",
+        "R$ 1.234,50",
+        "Forma de pagamento",
+        "Recebido por",
+    ):
+        assert expected in shown, expected

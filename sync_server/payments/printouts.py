@@ -238,7 +238,8 @@ def cash_report_pdf(report: CashReport, *, hospital: str, day_start: datetime) -
     )
     page.ln(4)
     page.set_font("Helvetica", size=10)
-    page.line_of(f"Amounts in {report.currency}; times in {day_start.tzname()}.")
+    zone = getattr(day_start.tzinfo, "key", None) or day_start.tzname()
+    page.line_of(f"Amounts in {report.currency}; times in {zone}.")
     entry_widths = (16.0, 24.0, 18.0, 24.0, 26.0, 28.0, 54.0)
     page.row_of(
         entry_widths, ("Time", "Receipt", "Type", "Method", "Amount", "Desk", "Authorisation"), bold=True

@@ -130,6 +130,7 @@ def test_the_cash_report_as_pdf_shows_its_totals(
     assert "Hospital São Lucas" in shown
     assert "Cash report 2031-03-05" in shown
     assert "1234.56" in shown
+    assert "times in America/Sao_Paulo" in shown
 
 
 def test_a_payment_receipt_names_everything_the_patient_needs(

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from desktop.ui.tickets.detail import ApproveDialog, DispatchDialog, ReasonDialog
 from desktop.ui.tickets.model import Column
 from desktop.ui.tickets.screens import PharmacyQueueScreen
-from shared.protocol import Entity
+from shared.protocol import Change, Entity
 from shared.roles import Role
 from shared.tickets import TicketAction
 from tests.desktop.tickets.conftest import WARD_B, Desk, person, pull, server_ticket, shown_status, soon
@@ -248,3 +248,27 @@ def test_on_a_1366_pixel_screen_the_queue_shows_priority_status_and_needed_by_wi
     assert screen.table.columnWidth(
         screen.COLUMNS.index(Column.STATUS)
     ) >= screen.table.fontMetrics().horizontalAdvance("In preparation")
+
+
+def test_a_pulled_ticket_joins_the_queue_alone_and_only_new_ward_names_read_everything_again(
+    qtbot: QtBot, desk: Callable[..., Desk], english: QLocale
+) -> None:
+    pharmacist = desk(person(Role.PHARMACIST))
+    first = server_ticket(priority="routine", needed_by=soon(4))
+    pull(pharmacist.store, [first])
+    screen = open_queue(qtbot, pharmacist, english)
+    full_reloads: list[bool] = []
+    reload = screen.reload
+    screen.reload = lambda: (full_reloads.append(True), reload())[1]  # type: ignore[method-assign]
+
+    stat = server_ticket(priority="stat", needed_by=soon(1))
+    pull(pharmacist.store, [stat])  # the sync engine commits a page with one new ticket
+    qtbot.waitUntil(lambda: screen.model.ticket_ids() == [str(stat.id), str(first.id)], timeout=5000)
+    assert full_reloads == []  # the new ticket's keys were read, not every ticket's
+
+    renamed = Change(
+        entity=Entity.WARD, id=WARD_B, version=2, data={"id": str(WARD_B), "code": "W4", "name": "Theatres"}
+    )
+    with qtbot.waitSignal(screen.loaded, timeout=5000):
+        pull(pharmacist.store, [renamed])
+    assert full_reloads == [True] and screen.ward_names[str(WARD_B)] == "W4 · Theatres"

@@ -51,7 +51,6 @@ from desktop.ops.inbox import (
 )
 from desktop.ops.session import DesktopContext
 from desktop.ops.tickets import TicketDraft, drafts, formulary, ward_names
-from desktop.store import OutboxEntry
 from desktop.ui.calendar.appointment_dialogs import format_when
 from desktop.ui.calendar.screen import refused_text
 from desktop.ui.refusals import refusal_text
@@ -397,7 +396,6 @@ class InboxScreen(QWidget):
         store, rights, mutation_id = self._context.store, self._rights, item.entry.mutation_id
 
         def done(_appointment_id: uuid.UUID) -> None:
-            self._context.sync.wake()
             self.note.setText(
                 QCoreApplication.translate(
                     "AppointmentDetailsDialog", "Requested: it will be confirmed when the server answers."
@@ -417,9 +415,7 @@ class InboxScreen(QWidget):
             return
         store, mutation_id = self._context.store, item.entry.mutation_id
 
-        def done(result: Any) -> None:
-            if isinstance(result, OutboxEntry):
-                self._context.sync.wake()
+        def done(_result: Any) -> None:  # the sync engine notices a change queued by itself
             self.note.clear()
             self.changed.emit()
             self.reload()
@@ -456,7 +452,6 @@ class InboxScreen(QWidget):
                 parent=self,
             )
             editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            editor.submitted.connect(lambda _entry: self._context.sync.wake())
             editor.finished.connect(lambda _result: setattr(self, "editor", None))
             self.editor = editor
             editor.open()

@@ -86,14 +86,17 @@ class DocumentTransfer:
         return plan
 
     def send_part(self, link: dict[str, Any], body: bytes) -> str:
-        """Send one part; its SHA-256 (hex). A store link that asks for a checksum (S3's
+        """Send one part; its SHA-256 (hex), or "" when the link carries the hash already (a single PUT,
+        signed with the registered one). A part link that asks for a checksum (S3's
         x-amz-sdk-checksum-algorithm) gets the part's own, which the store checks on arrival."""
-        digest = hashlib.sha256(body)
         headers = dict(link["headers"])
+        digest = ""
         if "x-amz-sdk-checksum-algorithm" in headers and "x-amz-checksum-sha256" not in headers:
-            headers["x-amz-checksum-sha256"] = base64.b64encode(digest.digest()).decode()
+            hashed = hashlib.sha256(body)
+            headers["x-amz-checksum-sha256"] = base64.b64encode(hashed.digest()).decode()
+            digest = hashed.hexdigest()
         self._link({**link, "headers": headers}, body)
-        return digest.hexdigest()
+        return digest
 
     def complete(self, document_id: uuid.UUID, *, part_sha256: list[str] | None = None) -> dict[str, Any]:
         body = {"part_sha256": part_sha256} if part_sha256 else None
@@ -158,7 +161,8 @@ class DocumentUploader:
             ]  # parts sent before an interruption: hashed again from the queued file
             for number in range(start, len(links)):
                 body = self.queue.read_part(upload, number=number, part_size=part_size)
-                digests.append(self.transfer.send_part(links[number], body))
+                digest = self.transfer.send_part(links[number], body)
+                digests.append(digest or hashlib.sha256(body).hexdigest() if len(links) > 1 else digest)
                 self.queue.part_sent(upload.document_id, parts_sent=number + 1)
                 self._after_part(upload, number)
             self.transfer.complete(upload.document_id, part_sha256=digests if len(links) > 1 else None)

@@ -34,7 +34,7 @@ from sync_server.core.db import Base, Timestamped
 
 # Statuses that occupy the doctor's, the room's and the patient's time (the exclusion constraints' filter).
 BLOCKING = (AppointmentStatus.HELD, AppointmentStatus.CONFIRMED)
-_BLOCKING_SQL = "status IN ('held', 'confirmed') AND NOT overbooked"
+BLOCKING_SQL = "status IN ('held', 'confirmed') AND NOT overbooked"
 
 
 class SagaKind(StrEnum):
@@ -58,7 +58,7 @@ def _check_in(column: str, values: type[StrEnum]) -> str:
 
 
 def _overlap_guard(name: str, column: str, *, extra_where: str = "") -> ExcludeConstraint:
-    where = f"{_BLOCKING_SQL}{extra_where}"
+    where = f"{BLOCKING_SQL}{extra_where}"
     return ExcludeConstraint(
         (literal_column(column), "="),
         (func.tstzrange(literal_column("starts_at"), literal_column("ends_at")), "&&"),

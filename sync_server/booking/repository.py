@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import TextClause
 from shared.availability import Closure, Schedule, WeeklyRule
 from sync_server.booking.models import (
     BLOCKING,
+    BLOCKING_SQL,
     UNFINISHED,
     Appointment,
     AppointmentStatus,
@@ -304,6 +305,18 @@ def _blocking() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (Appointment.status.in_([s.value for s in BLOCKING]), Appointment.overbooked.is_(False))
 
 
+# A refusal's queries (every losing request of a hot slot runs them): built once, on the driver's cursor.
+_CONFLICTING = {
+    column: raw.Statement(
+        text(
+            f"SELECT id FROM appointments WHERE {column} = CAST(:value AS uuid) AND {BLOCKING_SQL}"
+            " AND starts_at < :ends_at AND ends_at > :starts_at AND id <> CAST(:exclude AS uuid) LIMIT 1"
+        )
+    )
+    for column in ("doctor_id", "room_id", "patient_id")
+}
+
+
 def conflicting(
     session: Session,
     *,
@@ -314,15 +327,22 @@ def conflicting(
     exclude: uuid.UUID | None = None,
 ) -> uuid.UUID | None:
     """The id of a held or confirmed appointment of this doctor/room/patient overlapping the range."""
-    query = select(Appointment.id).where(
-        getattr(Appointment, column) == value,
-        *_blocking(),
-        Appointment.starts_at < ends_at,
-        Appointment.ends_at > starts_at,
+    row = _CONFLICTING[column].one_or_none(
+        session,
+        {"value": value, "starts_at": starts_at, "ends_at": ends_at, "exclude": exclude or _NO_ID},
     )
-    if exclude is not None:
-        query = query.where(Appointment.id != exclude)
-    return session.scalars(query.limit(1)).first()
+    return None if row is None else row.id
+
+
+_NO_ID = uuid.UUID(int=0)
+_BUSY = raw.Statement(
+    text(
+        "SELECT starts_at, ends_at FROM appointments"
+        " WHERE (doctor_id = CAST(:doctor_id AS uuid) OR patient_id = CAST(:patient_id AS uuid)"
+        "        OR room_id = CAST(:room_id AS uuid))"
+        f" AND {BLOCKING_SQL} AND starts_at < :end AND ends_at > :start"
+    )
+)
 
 
 def busy(
@@ -335,13 +355,9 @@ def busy(
     end: datetime,
 ) -> list[Interval]:
     """Time already taken from the doctor, the room or the patient in [start, end)."""
-    whose = [Appointment.doctor_id == doctor_id, Appointment.patient_id == patient_id]
-    if room_id is not None:
-        whose.append(Appointment.room_id == room_id)
-    rows = session.execute(
-        select(Appointment.starts_at, Appointment.ends_at).where(
-            or_(*whose), *_blocking(), Appointment.starts_at < end, Appointment.ends_at > start
-        )
+    rows = _BUSY.all(
+        session,
+        {"doctor_id": doctor_id, "patient_id": patient_id, "room_id": room_id, "start": start, "end": end},
     )
     return [(row.starts_at, row.ends_at) for row in rows]
 

@@ -42,8 +42,11 @@ class Statement:
         self, statement: ClauseElement, *, columns: Iterable[str] | None = None, json: Sequence[str] = ()
     ) -> None:
         compiled = statement.compile(
-            dialect=_DIALECT, column_keys=list(columns) if columns is not None else None
+            dialect=_DIALECT,
+            column_keys=list(columns) if columns is not None else None,
         )
+        if "POSTCOMPILE" in str(compiled):
+            raise ValueError("write IN (...) of fixed values into the statement's text: it is compiled once")
         self.sql = str(compiled)
         # Values bound inside the statement itself (a literal empty array, say).
         self.defaults = {k: v for k, v in compiled.params.items() if v is not None}

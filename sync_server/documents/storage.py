@@ -141,6 +141,7 @@ class S3Store:
         self.link_seconds = link_seconds
         self.part_size = part_size
         self.multipart_above = max(part_size, multipart_above or part_size)
+        self._heads: dict[str, dict[str, Any]] = {}  # key -> its HEAD, from size_of to matches
 
     def _presign(self, operation: str, params: dict[str, Any]) -> str:
         url: str = self.client.generate_presigned_url(
@@ -230,13 +231,18 @@ class S3Store:
         return head
 
     def size_of(self, key: str) -> int | None:
-        head = self._head(key)
-        return None if head is None else int(head["ContentLength"])
+        head = self._head(key, ChecksumMode="ENABLED")
+        if head is None:
+            return None
+        # Completion asks `matches` next: one HEAD answers both. Only the latest is kept (another
+        # completion in between just costs `matches` a HEAD of its own).
+        self._heads = {key: head}
+        return int(head["ContentLength"])
 
     def matches(
         self, key: str, *, sha256: str, multipart: bool, part_sha256: list[str] | None
     ) -> bool | None:
-        head = self._head(key, ChecksumMode="ENABLED")
+        head = self._heads.pop(key, None) or self._head(key, ChecksumMode="ENABLED")
         stored = (head or {}).get("ChecksumSHA256")
         if not stored:
             return None  # an S3-compatible store without checksums: read it back

@@ -170,10 +170,14 @@ async def desk(
     await started.wait()
 
     async def long_poll() -> None:
+        # Desktops renew their long polls at moments of their own, not all at the bench's start: the
+        # first wait is a random part of the full one.
+        wait = rng.uniform(1, LONG_POLL_SECONDS)
         while time.monotonic() < until[0]:
             answer = await _request(
-                poll_conn, tally, "GET", f"/sync/pull?cursor={quote(cursor[0])}&wait={LONG_POLL_SECONDS}"
+                poll_conn, tally, "GET", f"/sync/pull?cursor={quote(cursor[0])}&wait={wait:.1f}"
             )
+            wait = LONG_POLL_SECONDS
             tally.long_polls += 1
             if answer is None:
                 await asyncio.sleep(1)

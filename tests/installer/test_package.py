@@ -24,9 +24,10 @@ from tests.installer.conftest import BUILD_TIMEOUT_S, ScratchRoot
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT_S)
 
 # Issue #14 asked for < 120 MB installed; the encrypted cache (#15) adds SQLCipher's library (8 MB with
-# its own OpenSSL), which the ward PCs need more than the 8 MB. The budget keeps the package from growing
-# unnoticed beyond what is in it today (~124 MB).
-INSTALLED_BUDGET_MB = 128
+# its own OpenSSL), and the document viewer (#12) QtPdf with print support (~10 MB): the ward PCs need both
+# more than the megabytes. The budget keeps the package from growing unnoticed beyond what is in it today
+# (~134 MB).
+INSTALLED_BUDGET_MB = 138
 
 
 def app_env(home: Path, **extra: str) -> dict[str, str]:

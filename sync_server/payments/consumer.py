@@ -26,12 +26,12 @@ class RefundDueNotice:
     )
 
     def handle(self, session: Session, envelope: EventEnvelope) -> None:
+        # The appointment.* payload names its appointment (the contract every consumer reads).
+        named = envelope.payload.get("appointment_id", envelope.aggregate_id)
         try:
-            appointment_id = uuid.UUID(envelope.aggregate_id)
+            appointment_id = uuid.UUID(str(named))
         except ValueError:
-            raise PermanentFailure(
-                f"{envelope.type}: {envelope.aggregate_id!r} is not an appointment id"
-            ) from None
+            raise PermanentFailure(f"{envelope.type}: {named!r} is not an appointment id") from None
         payments = [
             entry
             for entry in repository.entries(

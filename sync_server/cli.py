@@ -535,12 +535,25 @@ def _load_demo(url: str, *, reset: bool) -> None:
         except DemoConflict as exc:
             _fail(str(exc))
         _feed_desktops(factory)
+        if summary.loaded:
+            _project_demo_history(factory)
     if summary.loaded:
         out.print(
             "Loaded the demo hospital: " + ", ".join(f"{n} {what}" for what, n in summary.counts.items())
         )
     else:
         out.print("The demo hospital is already loaded; nothing to do (use --reset to start over).")
+
+
+def _project_demo_history(factory: sessionmaker[Session]) -> None:
+    """The demo patients' histories: their appointments, as the events would have told them."""
+    from sync_server.core.clock import system_clock
+    from sync_server.demo.builder import project_demo_history
+    from sync_server.history.consumer import HistoryProjector
+    from sync_server.history.store import store_from
+
+    projected = project_demo_history(factory, HistoryProjector(store_from(_settings()), clock=system_clock))
+    out.print(f"Wrote the demo patients' histories: {projected} events.")
 
 
 @app.command("demo-data")

@@ -14,9 +14,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.booking import AppointmentStatus
+from shared.events import EventEnvelope, EventType
 from sync_server.audit import service as audit
 from sync_server.auth.models import User, UserWard
 from sync_server.auth.passwords import hash_password
+from sync_server.booking import service as booking
 from sync_server.booking.models import Appointment
 from sync_server.core.context import ClientInfo
 from sync_server.core.db import transaction
@@ -31,6 +33,7 @@ from sync_server.directory.models import (
     Room,
     Ward,
 )
+from sync_server.history.consumer import HistoryProjector
 from sync_server.payments.models import ANY_TYPE, ConsultationFee
 
 CLI_CLIENT = ClientInfo(address="", name="warddesk-server demo-data")
@@ -333,3 +336,43 @@ def _build(session: Session, *, today: date) -> dict[str, int]:
         "patients": len(patients),
         "users": len(data.USERS),
     }
+
+
+# The demo's appointments are written straight into the tables, so no event ever told their patients'
+# histories about them. `project_demo_history` tells them now, as the events would have: booked, then
+# attended or cancelled, through the live consumer's own projection (the store and the desktops' feed).
+_DEMO_EVENTS = uuid.UUID("5f0c3d2e-8a1b-4c7d-9e6f-0a1b2c3d4e5f")
+
+
+def project_demo_history(factory: sessionmaker[Session], projector: HistoryProjector) -> int:
+    """Give every demo appointment its history entries; returns how many events were projected. The
+    event ids are derived from the appointments, so running it twice writes each entry once."""
+    projected = 0
+    with transaction(factory) as session:
+        appointments = session.scalars(select(Appointment).order_by(Appointment.starts_at)).all()
+        for appointment in appointments:
+            who = booking.people_of(session, appointment)
+            booked_at = min(appointment.created_at, appointment.starts_at - timedelta(days=3))
+            events = [(EventType.APPOINTMENT_CONFIRMED, booked_at, {})]
+            if appointment.status == AppointmentStatus.COMPLETED:
+                events.append((EventType.APPOINTMENT_ATTENDED, appointment.ends_at, {}))
+            elif appointment.status == AppointmentStatus.CANCELLED:
+                reason = {"reason": appointment.cancel_reason}
+                events.append(
+                    (EventType.APPOINTMENT_CANCELLED, appointment.starts_at - timedelta(days=1), reason)
+                )
+            for event, at, extra in events:
+                projector.handle(
+                    session,
+                    EventEnvelope(
+                        message_id=uuid.uuid5(_DEMO_EVENTS, f"{appointment.id}:{event.value}"),
+                        type=event.value,
+                        occurred_at=at,
+                        aggregate_type="appointment",
+                        aggregate_id=str(appointment.id),
+                        sequence=0,
+                        payload=booking.event_payload(appointment, who, **extra),
+                    ),
+                )
+                projected += 1
+    return projected

@@ -282,3 +282,34 @@ def test_demo_patients_are_the_same_every_time_and_pass_the_shared_rules() -> No
         assert normalise_mrn(patient.mrn) == patient.mrn
         assert patient.email is None or check_email(patient.email) == patient.email
         assert patient.phone is None or check_phone(patient.phone) == patient.phone
+
+
+def test_demo_data_gives_the_demo_patients_their_histories_once(  # type: ignore[no-untyped-def]
+    cli, session_factory, client: TestClient
+) -> None:
+    """The demo's appointments are written straight into the tables: their patients' histories are told
+    of them as the events would have (booked, then attended or cancelled), and the doctor reads them."""
+    from sync_server.booking.models import Appointment
+    from sync_server.history.models import HistoryRow
+
+    loaded = cli("demo-data")
+
+    assert loaded.exit_code == 0, loaded.output
+    with transaction(session_factory) as session:
+        appointments = session.scalars(select(Appointment)).all()
+        entries = session.scalar(select(func.count()).select_from(HistoryRow)) or 0
+        ended = [a for a in appointments if a.status in ("completed", "cancelled")]
+    doctor_id = users(session_factory)["doctor"].doctor_id
+    # The demo's day decides which of his appointments are behind him; the one read is any of his.
+    mine = next(a for a in sorted(appointments, key=lambda a: a.starts_at) if a.doctor_id == doctor_id)
+    assert entries == len(appointments) + len(ended) > 0
+    doctor = next(u for u in data.USERS if u.username == "doctor")
+    token = client.post(
+        "/auth/token", data={"grant_type": "password", "username": "doctor", "password": doctor.password}
+    ).json()["access_token"]
+    answer = client.get(f"/patients/{mine.patient_id}/history", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    kinds = {(e["event_type"], e["subject_id"]) for e in answer.json()["entries"]}
+    assert ("appointment.confirmed", str(mine.id)) in kinds
+    if mine.status == "completed":
+        assert ("appointment.attended", str(mine.id)) in kinds

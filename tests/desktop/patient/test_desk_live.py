@@ -118,9 +118,15 @@ def test_a_payment_taken_offline_reaches_the_ledger_and_its_receipt_comes_from_t
         ).all()
     assert rows == [("180.00",)]  # recorded once, as an exact decimal
 
-    with qtbot.waitSignal(screen.patientShown, timeout=10_000):
-        screen.open_patient(visit["patient"])
-    screen.payments.setCurrentItem(screen.payments.topLevelItem(0).child(0))
+    # The screen learns of the sync's writes from the cache's change reports, which arrive on their own
+    # time: reopen until the settled payment shows (bounded).
+    for _ in range(50):
+        with qtbot.waitSignal(screen.patientShown, timeout=10_000):
+            screen.open_patient(visit["patient"])
+        screen.payments.setCurrentItem(screen.payments.topLevelItem(0).child(0))
+        if screen.save_receipt_button.isEnabled():
+            break
+        qtbot.wait(100)
     assert screen.save_receipt_button.isEnabled()
     receipt = tmp_path / "receipt.pdf"
     screen.choose_save_path = lambda _title, _name, _filter: str(receipt)
@@ -182,9 +188,14 @@ def test_a_note_written_offline_is_accepted_by_the_server_once_the_network_is_ba
                 text("SELECT text FROM history_notes WHERE patient_id = :p"), {"p": visit["patient"]}
             ).all()
         assert notes == [("Chest pain resolved; ECG normal.",)]
-        with qtbot.waitSignal(screen.timeline_model.pageShown, timeout=5000):
-            screen.timeline_model.reload()
-        # Accepted; shown until the server's history projection sends its own entry.
+        # Accepted; shown until the server's history projection sends its own entry. The page is read
+        # again until the push's outcome shows (the screen also reloads on the cache's change reports).
+        for _ in range(50):
+            with qtbot.waitSignal(screen.timeline_model.pageShown, timeout=5000):
+                screen.timeline_model.reload()
+            if "sent, waiting for the server's history" in screen.timeline_model.index(0).data():
+                break
+            qtbot.wait(100)
         assert "sent, waiting for the server's history" in screen.timeline_model.index(0).data()
     finally:
         screen.close()

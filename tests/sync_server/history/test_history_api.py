@@ -88,7 +88,8 @@ def filled(
                 payment_payload(clinic.patient.id, clinic.doctor.id, amount="180.00"),
             ),
         ],
-        start=clock.now,
+        # After the note (written at clock.now): the same time would leave the order to the event ids.
+        start=clock.now + timedelta(seconds=1),
     )
     project_outbox(client, session_factory, clock)
     return {"note_id": written.json()["id"]}

@@ -85,7 +85,7 @@ def filled(
             ),
             (
                 EventType.PAYMENT_RECORDED,
-                payment_payload(clinic.patient.id, clinic.doctor.id, amount="180.00"),
+                payment_payload(clinic.patient.id, clinic.doctor.id, amount="987.65"),
             ),
         ],
         # After the note (written at clock.now): the same time would leave the order to the event ids.
@@ -103,7 +103,7 @@ def test_the_patients_doctor_reads_everything_but_a_payments_amount(
     entries = answer.json()["entries"]
     assert [e["kind"] for e in entries] == ["payment", "appointment", "note"]
     assert entries[2]["details"]["text"] == "Chest clear." and entries[2]["author_name"] == "Test Doctor"
-    assert "amount" not in entries[0]["details"] and "180" not in answer.text
+    assert "amount" not in entries[0]["details"] and "987.65" not in answer.text
     notes_only = history(client, doctor_, clinic.patient.id, kind="note").json()["entries"]
     assert [e["subject_id"] for e in notes_only] == [filled["note_id"]]
 
@@ -115,7 +115,7 @@ def test_the_desk_reads_appointments_and_payments_only(
     desk = sign_in(role)
     entries = history(client, desk, clinic.patient.id).json()["entries"]
     assert [e["kind"] for e in entries] == ["payment", "appointment"]
-    assert entries[0]["details"]["amount"] == "180.00"
+    assert entries[0]["details"]["amount"] == "987.65"
     refused = history(client, desk, clinic.patient.id, kind="note")
     assert refused.status_code == 403 and refused.json()["error"]["details"]["kinds"] == ["note"]
     payments = history(client, desk, clinic.patient.id, kind="payment").json()["entries"]
@@ -382,10 +382,10 @@ def test_desktops_pull_the_timeline_the_desk_with_amounts_the_doctor_without(
     doctors = timeline(doctor_)
     assert set(doctors) == {"note", "appointment", "payment"}
     assert doctors["note"]["details"]["text"] == "Chest clear."
-    assert "amount" not in doctors["payment"]["details"] and "180" not in str(doctors["payment"])
+    assert "amount" not in doctors["payment"]["details"] and "987.65" not in str(doctors["payment"])
     desk = timeline(sign_in(Role.SCHEDULER))
     assert set(desk) == {"appointment", "payment"}
-    assert (desk["payment"]["details"]["amount"], desk["payment"]["details"]["method"]) == ("180.00", "card")
+    assert (desk["payment"]["details"]["amount"], desk["payment"]["details"]["method"]) == ("987.65", "card")
     assert timeline(sign_in(Role.PHARMACIST)) == {}
 
 

@@ -433,9 +433,44 @@ class SagaEngine:
         if kind == "overlap" or kind == "deadlock":
             refusal = rules.overlap_refusal(session, saga.payload, constraint=constraint, now=utcnow())
             if refusal is not None:
-                self._release(session, saga, refusal, utcnow())
+                self._refuse_new(session, saga, refusal)
                 return True
         return False
+
+    def _refuse_new(self, session: Session, saga: BookingSaga, error: AppError) -> None:
+        """`_release` for a saga being started whose step was undone (the slot was taken: its new
+        appointment was never written): the saga and the rejected request written with one plain INSERT
+        each, no unit of work. The refusal path of a busy slot is as hot as the booking itself."""
+        outcome = _rejection(error)
+        saga.status = SagaStatus.COMPENSATED.value
+        saga.step = "released"
+        saga.outcome = outcome
+        saga.error = error.message[:1000]
+        saga.lease_owner = saga.lease_expires_at = None
+        written = repository.insert_saga(session, {c: getattr(saga, c) for c in repository.SAGA_COLUMNS})
+        saga.created_at = saga.updated_at = written.created_at
+        values = _appointment_values(saga, S.REJECTED)
+        values.update(
+            version=1,
+            hold_expires_at=None,
+            rejection_code=outcome["reason_code"],
+            rejection_message=outcome["reason"][:500],
+        )
+        with deferred_changes(session):
+            rejected = repository.insert_appointment(session, values)
+            extra: dict[str, Any] = {}
+            if saga.payload.get("previous_appointment_id"):
+                extra["previous_appointment_id"] = saga.payload["previous_appointment_id"]
+            rules.emit_event(
+                session,
+                EventType.APPOINTMENT_REJECTED,
+                rejected,
+                saga.payload["people"],
+                reason_code=outcome["reason_code"],
+                reason=outcome["reason"],
+                alternatives=outcome["details"].get("alternatives", []),
+                **extra,
+            )
 
     def _retry_inline(self, saga: BookingSaga, exc: BaseException, deadline: float | None) -> bool:
         """Count a temporary failure; True to try again now, False when the saga is left due for the

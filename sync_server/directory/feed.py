@@ -125,7 +125,9 @@ _PATIENT_AND_FEED = text(
                        'scopes', coalesce(json_agg(f.scope) FILTER (WHERE NOT f.deleted), '[]'),
                        'data', (array_agg(f.data) FILTER (WHERE NOT f.deleted))[1],
                        'version', coalesce(max(f.version), 0))
-              FROM sync_changes AS f WHERE f.entity = 'patient' AND f.entity_id = p.id)
+              FROM sync_changes AS f WHERE f.entity = 'patient' AND f.entity_id = p.id),
+           EXISTS (SELECT 1 FROM documents AS d
+                    WHERE d.patient_id = p.id AND d.status IN ('available', 'entered_in_error'))
       FROM patients AS p WHERE p.id = ANY(CAST(:ids AS uuid[]))
     """
 )
@@ -144,11 +146,13 @@ def record_patients(
     if not ids:
         return 0
     written = 0
-    moved = []  # patients whose audiences changed: their documents follow them
+    # Patients whose audiences changed and who have documents (as flushed; a booking for a patient
+    # without any, the usual case, costs no query more): their documents follow them.
+    moved = []
     rows = _PATIENT_AND_FEED_RAW.all(session, {"ids": ids})
-    for patient_id, ward_id, data, visits, fed in rows:
+    for patient_id, ward_id, data, visits, fed, has_documents in rows:
         audiences = sorted(patient_audiences(privacy.facts_of(patient_id, ward_id, visits), now=now))
-        if sorted(fed["scopes"]) != audiences:
+        if sorted(fed["scopes"]) != audiences and has_documents:
             moved.append(patient_id)
         if sorted(fed["scopes"]) == audiences and fed["data"] == data:
             continue

@@ -25,7 +25,7 @@ from shared.errors import ErrorCode
 from shared.privacy import Access
 from shared.roles import Role
 from sync_server.audit import service as audit
-from sync_server.auth.deps import Actor, require
+from sync_server.auth.deps import Actor, checked_on_its_thread, require
 from sync_server.booking import repository
 from sync_server.booking import service as rules
 from sync_server.booking.models import Appointment, BookingSaga, SagaKind, SagaStatus
@@ -42,7 +42,7 @@ from sync_server.booking.schemas import (
     UndoRequest,
 )
 from sync_server.core.clock import Now
-from sync_server.core.context import Client, ClientInfo, DbSession, ends_on_its_thread
+from sync_server.core.context import Client, ClientInfo, DbSession
 from sync_server.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied, error_response
 from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.privacy.service import PatientScope
@@ -237,10 +237,10 @@ def _start_or_replay(
     responses={**_STILL_RUNNING, **_SAGA_ERRORS},
     summary="Book an appointment (runs the booking saga)",
 )
-@ends_on_its_thread
+@checked_on_its_thread(*rules.BOOKERS)
 def book(
     session: DbSession,
-    actor: Booker,
+    actor: Actor,
     client: Client,
     body: BookingRequest,
     request: Request,
@@ -286,10 +286,10 @@ def book(
     responses={**_STILL_RUNNING, **_SAGA_ERRORS},
     summary="Move a confirmed appointment (runs the reschedule saga)",
 )
-@ends_on_its_thread
+@checked_on_its_thread(*rules.BOOKERS)
 def reschedule(
     session: DbSession,
-    actor: Booker,
+    actor: Actor,
     client: Client,
     appointment_id: uuid.UUID,
     body: RescheduleRequest,

@@ -44,7 +44,7 @@ def _claims(credentials: HTTPAuthorizationCredentials | None, settings: Settings
         raise NotAuthenticated("The access token is not valid; sign in again.", headers=_CHALLENGE) from exc
 
 
-def _signed_in(session: Session, claims: AccessClaims) -> Actor:
+def signed_in(session: Session, claims: AccessClaims) -> Actor:
     """The caller behind live claims: 401 when the session has ended or the account is disabled."""
     user = repository.signed_in_user(session, user_id=claims.user_id, session_id=claims.session_id)
     if user is None:
@@ -69,7 +69,7 @@ def _allowed(role: Role, allowed: frozenset[Role]) -> None:
 
 
 def current_actor(session: DbSession, settings: SettingsDep, credentials: Credentials) -> Actor:
-    return _signed_in(session, _claims(credentials, settings))
+    return signed_in(session, _claims(credentials, settings))
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -97,6 +97,11 @@ async def _early_claims(settings: SettingsDep, credentials: Credentials) -> Acce
     return _claims(credentials, settings)
 
 
+# The bearer token's claims, checked on the event loop (401 when missing, forged or expired). The
+# caller is NOT yet known to be signed in: pass them to `signed_in` on the endpoint's own thread.
+BearerClaims = Annotated[AccessClaims, Depends(_early_claims)]
+
+
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
@@ -116,9 +121,9 @@ def checked_on_its_thread(*roles: Role) -> Callable[[Endpoint], Endpoint]:
         signature = inspect.signature(endpoint, eval_str=True)  # the endpoint's module's names
         if "session" not in signature.parameters or "actor" not in signature.parameters:
             raise TypeError(f"{endpoint.__name__} needs `session` and `actor` parameters")
-        early = Annotated[AccessClaims, Depends(_early_claims)]
         parameters = [
-            p.replace(annotation=early) if name == "actor" else p for name, p in signature.parameters.items()
+            p.replace(annotation=BearerClaims) if name == "actor" else p
+            for name, p in signature.parameters.items()
         ]
 
         @functools.wraps(endpoint)
@@ -128,7 +133,7 @@ def checked_on_its_thread(*roles: Role) -> Callable[[Endpoint], Endpoint]:
             session: Session = kwargs["session"]
 
             def on_thread() -> Any:
-                actor = _signed_in(session, claims)
+                actor = signed_in(session, claims)
                 _allowed(actor.role, allowed)
                 answer = endpoint(**{**kwargs, "actor": actor})
                 if session.in_transaction():

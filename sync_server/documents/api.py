@@ -45,7 +45,7 @@ Store = Annotated[DocumentStore, Depends(get_store)]
 Carer = Annotated[Actor, Depends(require(Role.NURSE, Role.DOCTOR))]
 
 
-def _service(
+async def _service(
     session: DbSession, actor: Carer, client: Client, now: Now, store: Store, settings: SettingsDep
 ) -> DocumentService:
     return DocumentService(session, actor=actor, client=client, now=now, store=store, settings=settings)

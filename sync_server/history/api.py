@@ -33,15 +33,20 @@ async def get_store(request: Request) -> HistoryStore:
 Store = Annotated[HistoryStore, Depends(get_store)]
 
 
-def _service(session: DbSession, actor: Reader, client: Client, now: Now, store: Store) -> HistoryService:
+# No I/O in these: async, so FastAPI runs them without a thread-pool hop (see core/context.py).
+async def _service(
+    session: DbSession, actor: Reader, client: Client, now: Now, store: Store
+) -> HistoryService:
     return HistoryService(session, actor=actor, client=client, now=now, store=store)
 
 
-def _carer(session: DbSession, actor: Carer, client: Client, now: Now, store: Store) -> HistoryService:
+async def _carer(session: DbSession, actor: Carer, client: Client, now: Now, store: Store) -> HistoryService:
     return HistoryService(session, actor=actor, client=client, now=now, store=store)
 
 
-def _writer(session: DbSession, actor: Doctor, client: Client, now: Now, store: Store) -> HistoryService:
+async def _writer(
+    session: DbSession, actor: Doctor, client: Client, now: Now, store: Store
+) -> HistoryService:
     return HistoryService(session, actor=actor, client=client, now=now, store=store)
 
 

@@ -24,7 +24,7 @@ from shared.protocol import (
     PushResponse,
 )
 from sync_server.audit import service as audit
-from sync_server.auth.deps import CurrentActor
+from sync_server.auth.deps import ALL_ROLES, Actor, BearerClaims, checked_on_its_thread, signed_in
 from sync_server.core.admission import waiting
 from sync_server.core.clock import Now
 from sync_server.core.context import Client, DbSession, SettingsDep
@@ -33,7 +33,7 @@ from sync_server.core.openapi import AUTHED, WITH_BODY, errors
 from sync_server.sync import pull as pulling
 from sync_server.sync import push as pushing
 from sync_server.sync import workstations
-from sync_server.sync.notifier import ChangeNotifier
+from sync_server.sync.notifier import ChangeNotifier, Waiter
 from sync_server.sync.readers import scopes_of
 
 
@@ -50,7 +50,7 @@ _UPDATE_REQUIRED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def check_protocol(
+async def check_protocol(
     version: Annotated[
         str | None,
         Header(
@@ -58,7 +58,8 @@ def check_protocol(
         ),
     ] = None,
 ) -> None:
-    """Refuse desktops older than the server supports, before anything else is looked at."""
+    """Refuse desktops older than the server supports, before anything else is looked at. (No I/O: async,
+    so it costs no thread-pool hop on every sync request.)"""
     try:
         spoken = int(version) if version is not None else None
     except ValueError:
@@ -95,9 +96,10 @@ router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_pr
     responses={**errors(*WITH_BODY, 409, 503), **_UPDATE_REQUIRED},
     summary="Apply a desktop's queued changes, in order, each exactly once",
 )
+@checked_on_its_thread(*ALL_ROLES)
 def push(
     session: DbSession,
-    actor: CurrentActor,
+    actor: Actor,
     client: Client,
     body: PushRequest,
     request: Request,
@@ -129,7 +131,7 @@ def push(
 )
 async def pull(
     session: DbSession,
-    actor: CurrentActor,
+    claims: BearerClaims,
     client: Client,
     settings: SettingsDep,
     request: Request,
@@ -150,28 +152,73 @@ async def pull(
     window, the caller's scopes changed, or the database went back to an older state since the cursor
     was made (another `server_epoch`): drop the cache and pull again with the returned cursor.
     422 invalid_cursor for a cursor this server did not issue."""
-    scopes = scopes_of(actor)
     notifier: ChangeNotifier | None = getattr(request.app.state, "sync_notifier", None)
-    # Registered before the first look, so a change committed in between still wakes us.
-    waiter = notifier.add(scopes) if (wait > 0 and notifier is not None) else None
+    loop = asyncio.get_running_loop()
+    # Each trip through the thread pool costs about as much CPU as the rest of the HTTP stack, and a
+    # ward's desktops pull all day: a pull that answers at once takes ONE trip (the caller's session
+    # checked, the page read, the answer settled and committed); a long poll one more per wake-up.
+    caller: Actor | None = None
+    waiter: Waiter | None = None
 
-    def look(token: str) -> pulling.Page:
-        return pulling.pull_page(
+    def look(token: str) -> tuple[pulling.Page, bytes | None]:
+        """The page after `token`, and the settled answer, or None when the long poll waits for a
+        change (then nothing is held: the transaction is committed)."""
+        assert caller is not None
+        page = pulling.pull_page(
             session,
             cursor_token=token,
-            scopes=scopes,
+            scopes=scopes_of(caller),
             limit=limit,
             secret=settings.secret_key,
             tombstone_seconds=settings.tombstone_days * 86400,
         )
+        if wait > 0 and not page.changes and not page.has_more and page.cursor is not None:
+            session.commit()  # no connection is held while waiting
+            return page, None
+        return page, settle(page)
+
+    def first_look() -> tuple[pulling.Page, bytes | None]:
+        nonlocal caller, waiter
+        caller = signed_in(session, claims)
+        if wait > 0 and notifier is not None:
+            # Registered before the first look, so a change committed in between still wakes us.
+            waiter = notifier.add(scopes_of(caller), loop=loop)
+        return look(cursor)
+
+    def settle(page: pulling.Page) -> bytes:
+        assert caller is not None
+        last = (
+            pushing.last_mutation_id(session, client_id=client_id, user_id=caller.user_id) if client_id else 0
+        )
+        if client_id is not None:
+            workstations.note_pull(
+                session, client_id=client_id, user_id=caller.user_id, report=desktop, at=now
+            )
+        if page.changes:
+            # The pull can carry patient data: who received what is audited (counts, not contents).
+            audit.record(
+                session,
+                actor=caller,
+                client=client,
+                action="sync.pull",
+                entity="sync",
+                details={"changes": len(page.changes), "entities": page.entities or {}},
+            )
+        body = pulling.render(
+            page,
+            secret=settings.secret_key,
+            last_mutation_id=last,
+            server_time=datetime.now(UTC),
+            with_epoch=knows_epochs,
+        )
+        session.commit()
+        return body
 
     try:
-        page = await run_in_threadpool(look, cursor)
-        if wait > 0 and not page.changes and not page.has_more and page.cursor is not None:
-            loop = asyncio.get_running_loop()
+        page, body = await run_in_threadpool(first_look)
+        if body is None:
             deadline = loop.time() + wait
-            await run_in_threadpool(session.commit)  # no connection is held while waiting
-            while not page.changes and not page.has_more:
+            while body is None:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
@@ -190,37 +237,10 @@ async def pull(
                     break  # no notice until the deadline: nothing changed, the empty page stands
                 assert page.cursor is not None
                 token = pulling.encode_cursor(page.cursor, secret=settings.secret_key)
-                page = await run_in_threadpool(look, token)
-                await run_in_threadpool(session.commit)
+                page, body = await run_in_threadpool(look, token)
+            if body is None:  # the deadline came: the empty page is the answer
+                body = await run_in_threadpool(settle, page)
     finally:
         if waiter is not None and notifier is not None:
             notifier.remove(waiter)
-
-    def finish() -> bytes:
-        last = (
-            pushing.last_mutation_id(session, client_id=client_id, user_id=actor.user_id) if client_id else 0
-        )
-        if client_id is not None:
-            workstations.note_pull(
-                session, client_id=client_id, user_id=actor.user_id, report=desktop, at=now
-            )
-        if page.changes:
-            # The pull can carry patient data: who received what is audited (counts, not contents).
-            audit.record(
-                session,
-                actor=actor,
-                client=client,
-                action="sync.pull",
-                entity="sync",
-                details={"changes": len(page.changes), "entities": page.entities or {}},
-            )
-        return pulling.render(
-            page,
-            secret=settings.secret_key,
-            last_mutation_id=last,
-            server_time=datetime.now(UTC),
-            with_epoch=knows_epochs,
-        )
-
-    body = await run_in_threadpool(finish)
     return Response(content=body, media_type="application/json")

@@ -74,8 +74,10 @@ class ChangeNotifier:
         url = make_url(database_url).set(drivername="postgresql")
         return cls(url.render_as_string(hide_password=False), check_seconds=check_seconds)
 
-    def add(self, scopes: Iterable[str]) -> Waiter:
-        waiter = Waiter(scopes, asyncio.get_running_loop())
+    def add(self, scopes: Iterable[str], *, loop: asyncio.AbstractEventLoop | None = None) -> Waiter:
+        """A waiter woken on `loop` (the running one by default; pass it when adding from a worker
+        thread on the request's behalf)."""
+        waiter = Waiter(scopes, loop or asyncio.get_running_loop())
         with self._lock:
             self._waiters.add(waiter)
         return waiter

@@ -38,7 +38,7 @@ class DesktopReport:
     queued_changes: int | None = None
 
 
-def read_report(request: Request) -> DesktopReport:
+async def read_report(request: Request) -> DesktopReport:
     """The desktop's own report from the request's headers; anything malformed is left out."""
     headers = request.headers
     version = (headers.get(DESKTOP_VERSION_HEADER) or "").strip()

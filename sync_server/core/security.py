@@ -3,7 +3,7 @@ security headers every answer carries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,7 +11,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 Network = IPv4Network | IPv6Network
 
 
-def _trusted(address: str, networks: Iterable[Network]) -> bool:
+@lru_cache(maxsize=8192)
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    """Whether the address is in one of the networks. Remembered: every request asks it of its peer
+    (one proxy or a few hundred desktops), and parsing and matching cost more than the rest of the
+    middleware."""
     try:
         ip = ip_address(address)
     except ValueError:

@@ -26,10 +26,13 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sync_server.core import raw
+
 _CURRENT = text(
     "SELECT identity, epoch, (SELECT oid FROM pg_database WHERE datname = current_database())"
     " FROM sync_database WHERE id = 1"
 )
+_CURRENT_RAW = raw.Statement(_CURRENT)  # every pull reads it: on the driver's cursor (core/raw.py)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class DatabaseEpoch:
 
 def current(session: Session) -> DatabaseEpoch:
     """This database's identity and epoch, in the caller's transaction."""
-    row = session.execute(_CURRENT).first()
+    row = _CURRENT_RAW.one_or_none(session)
     if row is None:
         # The row is gone (deleted by hand, or a partial restore). A new identity sends every desktop
         # back to a fresh start, which is the safe side of not knowing where the data came from.

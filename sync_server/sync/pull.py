@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from shared.errors import ErrorCode
 from shared.protocol import MAX_SERVER_EPOCH_LENGTH
+from sync_server.core import raw
 from sync_server.core.errors import Invalid
 from sync_server.sync import identity
 
@@ -203,10 +204,19 @@ class Page:
     server_epoch: str | None = None  # the database epoch the page was read in
 
 
+# Run by every pull: on the driver's cursor (core/raw.py).
+_NOW_SNAPSHOT = raw.Statement(
+    text("SELECT CAST(pg_current_snapshot() AS text), extract(epoch FROM clock_timestamp())")
+)
+_NOW_AND_NEXT_XID = raw.Statement(
+    text(
+        "SELECT extract(epoch FROM clock_timestamp()), CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text)"
+    )
+)
+
+
 def _now_snapshot(session: Session) -> tuple[str, float]:
-    snapshot, taken = session.execute(
-        text("SELECT CAST(pg_current_snapshot() AS text), extract(epoch FROM clock_timestamp())")
-    ).one()
+    snapshot, taken = _NOW_SNAPSHOT.one(session)
     return str(snapshot), float(taken)
 
 
@@ -367,12 +377,7 @@ def _from_another_life(
     """Why this well-formed cursor cannot be followed in this database (None: it can)."""
     if cursor.server_epoch is not None and cursor.server_epoch != epoch:
         return "of another database epoch (restored from a backup)"
-    now, next_xid = session.execute(
-        text(
-            "SELECT extract(epoch FROM clock_timestamp()),"
-            " CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text)"
-        )
-    ).one()
+    now, next_xid = _NOW_AND_NEXT_XID.one(session)
     # Transaction ids only grow in one database: a snapshot ahead of them was taken before the database
     # went back (a physical restore), and its ids now name other changes, which a tail would skip.
     # Answered as a reset and not as 422: an honest desktop holds such a cursor, and a forged one gains

@@ -194,6 +194,15 @@ def test_who_may_book(client, sign_in, clinic):
     assert book(client, nurse, clinic, start=at(10)).status_code == 403
 
 
+def test_a_role_that_may_not_book_is_refused_before_its_body_is_read(client, sign_in, clinic):
+    nurse = sign_in(Role.NURSE)
+    for path in ("/appointments", f"/appointments/{uuid.uuid4()}/reschedule"):
+        refused = client.post(path, json={"colour": "red"}, headers=nurse.headers)
+        assert (refused.status_code, error(refused)["code"]) == (403, "permission_denied"), path
+        unsigned = client.post(path, json={"colour": "red"})
+        assert unsigned.status_code == 401, path
+
+
 def test_bad_booking_input_is_a_clear_422_never_a_crash(client, scheduler, clinic):
     naive = book(client, scheduler, clinic, start=at(9).replace(tzinfo=None))
     unknown_field = book(client, scheduler, clinic, start=at(9), colour="red")
